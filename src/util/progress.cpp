@@ -30,6 +30,9 @@ bool Progress::quiet() { return g_quiet; }
 void Progress::set(std::uint64_t done) {
   done_ = done;
   if (g_quiet || finished_) return;
+  // Work that ends within half a second needs no progress report.
+  if (!drawn_ && seconds_since(start_) < 0.5) return;
+  drawn_ = true;
   if (tty_) {
     const auto now = std::chrono::steady_clock::now();
     if (now - last_draw_ < std::chrono::milliseconds(100)) return;
@@ -66,7 +69,7 @@ void Progress::draw(bool final_line) {
 void Progress::finish() {
   if (finished_) return;
   finished_ = true;
-  if (g_quiet) return;
+  if (g_quiet || (!drawn_ && seconds_since(start_) < 0.5)) return;
   if (tty_) {
     draw(true);
     std::fprintf(stderr, "%s: %llu %s in %.2f s\n", label_.c_str(),

@@ -1,6 +1,7 @@
 #pragma once
 // Progress for long work: a redrawn bar when stderr is a terminal, a plain line every ~10 %
-// otherwise (logs and CI stay readable). Quiet mode prints nothing.
+// otherwise (logs and CI stay readable), and a closing summary line. Work done within half a
+// second prints nothing; quiet mode prints nothing at all.
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -32,6 +33,7 @@ class Progress {
   int last_decile_ = -1;
   bool tty_;
   bool finished_ = false;
+  bool drawn_ = false;
   std::chrono::steady_clock::time_point start_;
   std::chrono::steady_clock::time_point last_draw_;
 };

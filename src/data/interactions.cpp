@@ -1,0 +1,102 @@
+#include "data/interactions.h"
+
+#include <algorithm>
+#include <numeric>
+
+namespace mn {
+
+std::int32_t Interactions::rated_items() const {
+  std::int32_t n = 0;
+  for (std::size_t i = 0; i + 1 < item_ptr.size(); ++i) n += item_ptr[i + 1] > item_ptr[i] ? 1 : 0;
+  return n;
+}
+
+std::size_t Interactions::memory_bytes() const {
+  return user_ids.size() * sizeof(std::int64_t) + user_ptr.size() * sizeof(std::int64_t) +
+         items.size() * sizeof(std::int32_t) + ratings.size() * sizeof(float) +
+         timestamps.size() * sizeof(std::int64_t) + item_ptr.size() * sizeof(std::int64_t) +
+         item_users.size() * sizeof(std::int32_t) + csr_pos.size() * sizeof(std::int64_t);
+}
+
+Interactions Interactions::from_triples(std::vector<RatingTriple>&& triples, std::vector<std::int64_t> user_ids,
+                                        std::int32_t n_items, float rating_min, float rating_max) {
+  Interactions out;
+  out.user_ids = std::move(user_ids);
+  out.rating_min = rating_min;
+  out.rating_max = rating_max;
+  const std::size_t n_users = out.user_ids.size();
+  out.user_ptr.assign(n_users + 1, 0);
+  for (const RatingTriple& t : triples) ++out.user_ptr[static_cast<std::size_t>(t.user) + 1];
+  std::partial_sum(out.user_ptr.begin(), out.user_ptr.end(), out.user_ptr.begin());
+  const std::size_t nnz = triples.size();
+  out.items.resize(nnz);
+  out.ratings.resize(nnz);
+  out.timestamps.resize(nnz);
+  std::vector<std::int64_t> cursor(out.user_ptr.begin(), out.user_ptr.end() - 1);
+  for (const RatingTriple& t : triples) {
+    const auto pos = static_cast<std::size_t>(cursor[static_cast<std::size_t>(t.user)]++);
+    out.items[pos] = t.item;
+    out.ratings[pos] = t.rating;
+    out.timestamps[pos] = t.timestamp;
+  }
+  triples.clear();
+  triples.shrink_to_fit();
+  out.finish(n_items);
+  return out;
+}
+
+void Interactions::finish(std::int32_t n_items) {
+  const std::int32_t n_users_ = n_users();
+  // Each user's entries in (timestamp, item) order: what temporal splits and fold-in read.
+#pragma omp parallel
+  {
+    std::vector<std::uint32_t> order;
+    std::vector<std::int32_t> tmp_items;
+    std::vector<float> tmp_ratings;
+    std::vector<std::int64_t> tmp_ts;
+#pragma omp for schedule(dynamic, 256)
+    for (std::int32_t u = 0; u < n_users_; ++u) {
+      const auto begin = static_cast<std::size_t>(user_ptr[static_cast<std::size_t>(u)]);
+      const auto end = static_cast<std::size_t>(user_ptr[static_cast<std::size_t>(u) + 1]);
+      bool sorted = true;
+      for (std::size_t i = begin + 1; i < end && sorted; ++i) {
+        sorted = timestamps[i - 1] < timestamps[i] || (timestamps[i - 1] == timestamps[i] && items[i - 1] <= items[i]);
+      }
+      if (sorted) continue;
+      const std::size_t n = end - begin;
+      order.resize(n);
+      std::iota(order.begin(), order.end(), 0U);
+      std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
+        const std::size_t ia = begin + a, ib = begin + b;
+        return timestamps[ia] != timestamps[ib] ? timestamps[ia] < timestamps[ib] : items[ia] < items[ib];
+      });
+      tmp_items.resize(n);
+      tmp_ratings.resize(n);
+      tmp_ts.resize(n);
+      for (std::size_t k = 0; k < n; ++k) {
+        tmp_items[k] = items[begin + order[k]];
+        tmp_ratings[k] = ratings[begin + order[k]];
+        tmp_ts[k] = timestamps[begin + order[k]];
+      }
+      std::copy(tmp_items.begin(), tmp_items.end(), items.begin() + static_cast<std::ptrdiff_t>(begin));
+      std::copy(tmp_ratings.begin(), tmp_ratings.end(), ratings.begin() + static_cast<std::ptrdiff_t>(begin));
+      std::copy(tmp_ts.begin(), tmp_ts.end(), timestamps.begin() + static_cast<std::ptrdiff_t>(begin));
+    }
+  }
+
+  item_ptr.assign(static_cast<std::size_t>(n_items) + 1, 0);
+  for (const std::int32_t i : items) ++item_ptr[static_cast<std::size_t>(i) + 1];
+  std::partial_sum(item_ptr.begin(), item_ptr.end(), item_ptr.begin());
+  item_users.resize(items.size());
+  csr_pos.resize(items.size());
+  std::vector<std::int64_t> cursor(item_ptr.begin(), item_ptr.end() - 1);
+  for (std::int32_t u = 0; u < n_users_; ++u) {
+    for (std::int64_t p = user_ptr[static_cast<std::size_t>(u)]; p < user_ptr[static_cast<std::size_t>(u) + 1]; ++p) {
+      const auto slot = static_cast<std::size_t>(cursor[static_cast<std::size_t>(items[static_cast<std::size_t>(p)])]++);
+      item_users[slot] = u;
+      csr_pos[slot] = p;
+    }
+  }
+}
+
+}  // namespace mn
