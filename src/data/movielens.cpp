@@ -209,6 +209,12 @@ RawRatings read_ratings_csv(const std::filesystem::path& path, RatingScale scale
         if (have >= 3 && std::memcmp(buf.data(), "\xEF\xBB\xBF", 3) == 0) start = 3;
         const char* nl = static_cast<const char*>(std::memchr(buf.data() + start, '\n', have - start));
         if (nl == nullptr) throw_input_error(name, 1, "no data after the header");
+        std::string_view header(buf.data() + start, static_cast<std::size_t>(nl - buf.data()) - start);
+        if (!header.empty() && header.back() == '\r') header.remove_suffix(1);
+        if (header != "userId,movieId,rating,timestamp") {
+          throw_input_error(name, 1, "expected the header 'userId,movieId,rating,timestamp', found '" +
+                                         std::string(header.substr(0, 80)) + "'");
+        }
         start = static_cast<std::size_t>(nl - buf.data()) + 1;
         header_done = true;
         line_base = 2;

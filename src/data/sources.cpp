@@ -73,16 +73,17 @@ std::optional<FileKind> classify(const std::filesystem::path& path) {
   if (!name.ends_with(".csv")) return std::nullopt;
 
   const std::string header = header_line(path);
-  // MovieLens csv files are recognised by header and name together: other tools' split files
-  // (train.csv, test.csv) share the ratings header and must not be taken for a second dataset.
-  if (header == "userId,movieId,rating,timestamp") {
-    if (name == "ratings.csv" || name == "rating.csv") return FileKind::kMlRatingsCsv;
-    return std::nullopt;
-  }
-  if (header == "movieId,title,genres") return FileKind::kMlMoviesCsv;
-  if (header == "userId,movieId,tag,timestamp") return FileKind::kMlTagsCsv;
-  if (header == "movieId,tagId,relevance") return FileKind::kMlGenomeScores;
-  if (header == "tagId,tag") return FileKind::kMlGenomeTags;
+  // MovieLens csv files are known by their fixed names (their loaders then check the header and
+  // name a missing column). Other tools' split files (train.csv, test.csv) share the ratings
+  // header and must not be taken for a second dataset.
+  static const std::map<std::string, FileKind> kMovieLensNames = {
+      {"ratings.csv", FileKind::kMlRatingsCsv},        {"rating.csv", FileKind::kMlRatingsCsv},
+      {"movies.csv", FileKind::kMlMoviesCsv},          {"movie.csv", FileKind::kMlMoviesCsv},
+      {"tags.csv", FileKind::kMlTagsCsv},              {"tag.csv", FileKind::kMlTagsCsv},
+      {"genome-scores.csv", FileKind::kMlGenomeScores}, {"genome_scores.csv", FileKind::kMlGenomeScores},
+      {"genome-tags.csv", FileKind::kMlGenomeTags},    {"genome_tags.csv", FileKind::kMlGenomeTags},
+  };
+  if (const auto it = kMovieLensNames.find(name); it != kMovieLensNames.end()) return it->second;
   if (header == "movieId,imdbId,tmdbId") {
     // A links file beside a MovieLens movies file belongs to that dataset; elsewhere it is The
     // Movies Dataset's (same header, ids of the full MovieLens).
