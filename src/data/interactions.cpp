@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <numeric>
 
+#include <omp.h>
+
 namespace mn {
 
 std::int32_t Interactions::rated_items() const {
@@ -84,17 +86,49 @@ void Interactions::finish(std::int32_t n_items) {
     }
   }
 
-  item_ptr.assign(static_cast<std::size_t>(n_items) + 1, 0);
-  for (const std::int32_t i : items) ++item_ptr[static_cast<std::size_t>(i) + 1];
+  // CSC. Counting and filling are split by item range: each thread reads the whole CSR but
+  // writes only its own items, so no two threads touch the same slot.
+  const int threads = omp_get_max_threads();
+  const std::size_t n_items_z = static_cast<std::size_t>(n_items);
+  std::vector<std::vector<std::int64_t>> counts(static_cast<std::size_t>(threads));
+#pragma omp parallel num_threads(threads)
+  {
+    std::vector<std::int64_t>& local = counts[static_cast<std::size_t>(omp_get_thread_num())];
+    local.assign(n_items_z, 0);
+#pragma omp for schedule(static)
+    for (std::size_t p = 0; p < items.size(); ++p) ++local[static_cast<std::size_t>(items[p])];
+  }
+  item_ptr.assign(n_items_z + 1, 0);
+  for (const auto& local : counts) {
+    for (std::size_t i = 0; i < n_items_z; ++i) item_ptr[i + 1] += local[i];
+  }
+  counts.clear();
   std::partial_sum(item_ptr.begin(), item_ptr.end(), item_ptr.begin());
   item_users.resize(items.size());
   csr_pos.resize(items.size());
-  std::vector<std::int64_t> cursor(item_ptr.begin(), item_ptr.end() - 1);
-  for (std::int32_t u = 0; u < n_users_; ++u) {
-    for (std::int64_t p = user_ptr[static_cast<std::size_t>(u)]; p < user_ptr[static_cast<std::size_t>(u) + 1]; ++p) {
-      const auto slot = static_cast<std::size_t>(cursor[static_cast<std::size_t>(items[static_cast<std::size_t>(p)])]++);
-      item_users[slot] = u;
-      csr_pos[slot] = p;
+  // Item ranges with about the same number of entries each.
+  std::vector<std::int32_t> bounds(static_cast<std::size_t>(threads) + 1, n_items);
+  bounds[0] = 0;
+  for (int t = 1; t < threads; ++t) {
+    const std::int64_t target = nnz() * t / threads;
+    bounds[static_cast<std::size_t>(t)] = static_cast<std::int32_t>(
+        std::lower_bound(item_ptr.begin(), item_ptr.end(), target) - item_ptr.begin());
+    bounds[static_cast<std::size_t>(t)] = std::min(bounds[static_cast<std::size_t>(t)], n_items);
+  }
+#pragma omp parallel num_threads(threads)
+  {
+    const auto t = static_cast<std::size_t>(omp_get_thread_num());
+    const std::int32_t lo = bounds[t];
+    const std::int32_t hi = std::max(lo, bounds[t + 1]);
+    std::vector<std::int64_t> cursor(item_ptr.begin() + lo, item_ptr.begin() + hi);
+    for (std::int32_t u = 0; u < n_users_; ++u) {
+      for (std::int64_t p = user_ptr[static_cast<std::size_t>(u)]; p < user_ptr[static_cast<std::size_t>(u) + 1]; ++p) {
+        const std::int32_t item = items[static_cast<std::size_t>(p)];
+        if (item < lo || item >= hi) continue;
+        const auto slot = static_cast<std::size_t>(cursor[static_cast<std::size_t>(item - lo)]++);
+        item_users[slot] = u;
+        csr_pos[slot] = p;
+      }
     }
   }
 }

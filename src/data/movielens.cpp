@@ -31,12 +31,15 @@ struct ParseError {
   std::string reason;
 };
 
+// One thread's piece of a block. Rows are written straight into the output arrays from `first`
+// on; the piece's line count bounds how many there can be.
 struct ChunkOut {
-  std::vector<std::int32_t> users, movies;
-  std::vector<float> ratings;
-  std::vector<std::int64_t> timestamps;
+  std::size_t first = 0;
+  std::size_t rows = 0;
   std::size_t lines = 0;
   bool grouped = true;
+  std::int32_t first_user = 0;
+  std::int32_t last_user = 0;
   ParseError error;
 };
 
@@ -112,16 +115,18 @@ std::string scale_text(const RatingScale& scale) {
   return buf;
 }
 
-void parse_chunk(const char* begin, const char* end, const RatingScale& scale, ChunkOut& out) {
-  out.users.reserve(static_cast<std::size_t>(end - begin) / 18 + 16);
-  out.movies.reserve(out.users.capacity());
-  out.ratings.reserve(out.users.capacity());
-  out.timestamps.reserve(out.users.capacity());
+void parse_chunk(const char* begin, const char* end, const RatingScale& scale, RawRatings& raw, ChunkOut& out) {
+  std::int32_t* users = raw.users.data() + out.first;
+  std::int32_t* movies = raw.movies.data() + out.first;
+  float* ratings = raw.ratings.data() + out.first;
+  std::int64_t* timestamps = raw.timestamps.data() + out.first;
+  std::size_t n = 0;
   const char* p = begin;
   std::int32_t last_user = INT32_MIN;
   auto fail = [&](const char* at, std::string reason) {
     out.error.offset = static_cast<std::size_t>(at - begin);
     out.error.reason = std::move(reason);
+    out.rows = n;
   };
   while (p < end) {
     if (*p == '\n' || *p == '\r') {  // blank line
@@ -149,19 +154,33 @@ void parse_chunk(const char* begin, const char* end, const RatingScale& scale, C
       std::snprintf(buf, sizeof buf, "%g", static_cast<double>(rating));
       return fail(line, std::string("rating: ") + buf + " is outside the scale " + scale_text(scale));
     }
+    if (n == 0) out.first_user = user;
     if (user < last_user) out.grouped = false;
     last_user = user;
-    out.users.push_back(user);
-    out.movies.push_back(movie);
-    out.ratings.push_back(rating);
-    out.timestamps.push_back(ts);
+    users[n] = user;
+    movies[n] = movie;
+    ratings[n] = rating;
+    timestamps[n] = ts;
+    ++n;
   }
+  out.rows = n;
+  out.last_user = last_user;
 }
 
-template <typename T>
-void append(std::vector<T>& to, std::vector<T>& from) {
-  to.insert(to.end(), from.begin(), from.end());
-  std::vector<T>().swap(from);
+void resize_all(RawRatings& raw, std::size_t n) {
+  raw.users.resize(n);
+  raw.movies.resize(n);
+  raw.ratings.resize(n);
+  raw.timestamps.resize(n);
+}
+
+// Moves rows [from, from + n) down to `to` (pieces with blank lines leave gaps).
+void move_rows(RawRatings& raw, std::size_t from, std::size_t to, std::size_t n) {
+  if (from == to || n == 0) return;
+  std::memmove(raw.users.data() + to, raw.users.data() + from, n * sizeof(std::int32_t));
+  std::memmove(raw.movies.data() + to, raw.movies.data() + from, n * sizeof(std::int32_t));
+  std::memmove(raw.ratings.data() + to, raw.ratings.data() + from, n * sizeof(float));
+  std::memmove(raw.timestamps.data() + to, raw.timestamps.data() + from, n * sizeof(std::int64_t));
 }
 
 }  // namespace
@@ -250,12 +269,23 @@ RawRatings read_ratings_csv(const std::filesystem::path& path, RatingScale scale
         const void* nl = cut < stop ? std::memchr(buf.data() + cut, '\n', stop - cut) : nullptr;
         cuts[static_cast<std::size_t>(t)] = nl == nullptr ? stop : static_cast<std::size_t>(static_cast<const char*>(nl) - buf.data()) + 1;
       }
-#pragma omp parallel for num_threads(threads) schedule(static, 1)
+      // Each piece gets room for as many rows as it has lines (a last line may lack its '\n').
+      std::size_t rows = raw.users.size();
       for (int t = 0; t < threads; ++t) {
         ChunkOut& out = outs[static_cast<std::size_t>(t)];
         out = ChunkOut{};
-        parse_chunk(buf.data() + cuts[static_cast<std::size_t>(t)], buf.data() + cuts[static_cast<std::size_t>(t) + 1], scale, out);
+        out.first = rows;
+        const char* piece = buf.data() + cuts[static_cast<std::size_t>(t)];
+        const char* piece_end = buf.data() + cuts[static_cast<std::size_t>(t) + 1];
+        rows += static_cast<std::size_t>(std::count(piece, piece_end, '\n')) + (piece_end > piece && piece_end[-1] != '\n' ? 1 : 0);
       }
+      resize_all(raw, rows);
+#pragma omp parallel for num_threads(threads) schedule(static, 1)
+      for (int t = 0; t < threads; ++t) {
+        parse_chunk(buf.data() + cuts[static_cast<std::size_t>(t)], buf.data() + cuts[static_cast<std::size_t>(t) + 1], scale,
+                    raw, outs[static_cast<std::size_t>(t)]);
+      }
+      std::size_t filled = outs[0].first;
       for (int t = 0; t < threads; ++t) {
         ChunkOut& out = outs[static_cast<std::size_t>(t)];
         if (out.error.offset != SIZE_MAX) {
@@ -263,16 +293,15 @@ RawRatings read_ratings_csv(const std::filesystem::path& path, RatingScale scale
           const std::size_t line = line_base + static_cast<std::size_t>(std::count(piece, piece + out.error.offset, '\n'));
           throw_input_error(name, line, out.error.reason);
         }
-        if (!out.users.empty()) {
-          if (!raw.users.empty() && out.users.front() < raw.users.back()) raw.grouped_by_user = false;
+        if (out.rows > 0) {
+          if (filled > 0 && out.first_user < raw.users[filled - 1]) raw.grouped_by_user = false;
           raw.grouped_by_user = raw.grouped_by_user && out.grouped;
         }
         line_base += out.lines;
-        append(raw.users, out.users);
-        append(raw.movies, out.movies);
-        append(raw.ratings, out.ratings);
-        append(raw.timestamps, out.timestamps);
+        move_rows(raw, out.first, filled, out.rows);
+        filled += out.rows;
       }
+      resize_all(raw, filled);
       consumed += stop;
       progress.set(consumed);
       std::memmove(buf.data(), buf.data() + stop, have - stop);
@@ -676,7 +705,10 @@ Interactions build_interactions(RawRatings&& raw, Catalog& catalog, std::vector<
   IdMap items = catalog_map(catalog, max_movie);
   // Movies rated but missing from the movies file still get an item.
   std::int64_t added = 0;
-  for (std::size_t i = 0; i < nnz; ++i) {
+  bool all_known = true;
+#pragma omp parallel for schedule(static) reduction(&& : all_known)
+  for (std::size_t i = 0; i < nnz; ++i) all_known = all_known && items.get(raw.movies[i]) >= 0;
+  for (std::size_t i = 0; i < nnz && !all_known; ++i) {
     if (items.get(raw.movies[i]) < 0) {
       Movie movie;
       movie.movie_id = raw.movies[i];
