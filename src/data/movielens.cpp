@@ -269,21 +269,34 @@ RawRatings read_ratings_csv(const std::filesystem::path& path, RatingScale scale
         const void* nl = cut < stop ? std::memchr(buf.data() + cut, '\n', stop - cut) : nullptr;
         cuts[static_cast<std::size_t>(t)] = nl == nullptr ? stop : static_cast<std::size_t>(static_cast<const char*>(nl) - buf.data()) + 1;
       }
-      // Each piece gets room for as many rows as it has lines (a last line may lack its '\n').
-      std::size_t rows = raw.users.size();
-      for (int t = 0; t < threads; ++t) {
-        ChunkOut& out = outs[static_cast<std::size_t>(t)];
-        out = ChunkOut{};
-        out.first = rows;
-        const char* piece = buf.data() + cuts[static_cast<std::size_t>(t)];
-        const char* piece_end = buf.data() + cuts[static_cast<std::size_t>(t) + 1];
-        rows += static_cast<std::size_t>(std::count(piece, piece_end, '\n')) + (piece_end > piece && piece_end[-1] != '\n' ? 1 : 0);
-      }
-      resize_all(raw, rows);
-#pragma omp parallel for num_threads(threads) schedule(static, 1)
-      for (int t = 0; t < threads; ++t) {
-        parse_chunk(buf.data() + cuts[static_cast<std::size_t>(t)], buf.data() + cuts[static_cast<std::size_t>(t) + 1], scale,
-                    raw, outs[static_cast<std::size_t>(t)]);
+      // Each piece gets room for as many rows as it has lines (a last line may lack its '\n'):
+      // count in parallel, size the arrays once, then parse in parallel into them.
+      const std::size_t rows_before = raw.users.size();
+#pragma omp parallel num_threads(threads)
+      {
+        // Strided so that every piece is parsed even if fewer threads than asked start.
+        const auto team = static_cast<std::size_t>(omp_get_num_threads());
+        for (auto t = static_cast<std::size_t>(omp_get_thread_num()); t < outs.size(); t += team) {
+          const char* piece = buf.data() + cuts[t];
+          const char* piece_end = buf.data() + cuts[t + 1];
+          outs[t] = ChunkOut{};
+          outs[t].lines = static_cast<std::size_t>(std::count(piece, piece_end, '\n')) +
+                          (piece_end > piece && piece_end[-1] != '\n' ? 1 : 0);
+        }
+#pragma omp barrier
+#pragma omp single
+        {
+          std::size_t rows = rows_before;
+          for (ChunkOut& o : outs) {
+            o.first = rows;
+            rows += o.lines;
+            o.lines = 0;
+          }
+          resize_all(raw, rows);
+        }
+        for (auto t = static_cast<std::size_t>(omp_get_thread_num()); t < outs.size(); t += team) {
+          parse_chunk(buf.data() + cuts[t], buf.data() + cuts[t + 1], scale, raw, outs[t]);
+        }
       }
       std::size_t filled = outs[0].first;
       for (int t = 0; t < threads; ++t) {

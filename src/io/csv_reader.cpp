@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <utility>
@@ -12,7 +13,25 @@
 namespace mn {
 namespace {
 constexpr std::size_t kBlock = 1 << 20;
+
+// Line breaks in b[from, to): LF, CRLF and a lone CR each end one physical line. A CR at to - 1 is
+// counted as lone; callers only pass ranges that end before a quote or at the end of input.
+std::size_t count_line_breaks(const char* b, std::size_t from, std::size_t to) {
+  std::size_t n = 0;
+  for (std::size_t i = from; i < to; ++i) {
+    if (b[i] == '\n') {
+      ++n;
+    } else if (b[i] == '\r' && (i + 1 == to || b[i + 1] != '\n')) {
+      ++n;
+    }
+  }
+  return n;
 }
+
+bool starts_with_bom(const std::string& buf, std::size_t end) {
+  return end >= 3 && std::memcmp(buf.data(), "\xEF\xBB\xBF", 3) == 0;
+}
+}  // namespace
 
 CsvReader::CsvReader(std::string name, CsvOptions options)
     : name_(std::move(name)), options_(std::move(options)) {
@@ -39,7 +58,12 @@ CsvReader& CsvReader::operator=(CsvReader&& other) noexcept {
   bytes_consumed_ = other.bytes_consumed_;
   scratch_ = std::move(other.scratch_);
   spans_ = std::move(other.spans_);
+  // fields_ would point into the other reader's buffers; the moved-from reader is left empty.
   fields_.clear();
+  other.fields_.clear();
+  other.pos_ = 0;
+  other.end_ = 0;
+  other.eof_ = true;
   return *this;
 }
 
@@ -53,7 +77,7 @@ CsvReader CsvReader::open(const std::filesystem::path& path, CsvOptions options)
   reader.fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (reader.fd_ < 0) throw_io_error(path.string(), "cannot open");
   reader.refill();
-  if (reader.end_ >= 3 && std::memcmp(reader.buf_.data(), "\xEF\xBB\xBF", 3) == 0) reader.pos_ = 3;
+  if (starts_with_bom(reader.buf_, reader.end_)) reader.pos_ = reader.bytes_consumed_ = 3;
   return reader;
 }
 
@@ -62,7 +86,7 @@ CsvReader CsvReader::from_string(std::string data, std::string name, CsvOptions 
   reader.buf_ = std::move(data);
   reader.end_ = reader.buf_.size();
   reader.eof_ = true;
-  if (reader.end_ >= 3 && std::memcmp(reader.buf_.data(), "\xEF\xBB\xBF", 3) == 0) reader.pos_ = 3;
+  if (starts_with_bom(reader.buf_, reader.end_)) reader.pos_ = reader.bytes_consumed_ = 3;
   return reader;
 }
 
@@ -142,14 +166,14 @@ CsvReader::Parse CsvReader::parse_quoted(std::size_t start, std::size_t& next_po
         const void* hit = std::memchr(b + p, '"', end_ - p);
         if (hit == nullptr) {
           if (!eof_) return Parse::kNeedMore;
-          for (std::size_t i = p; i < end_; ++i) newlines += b[i] == '\n';
+          newlines += count_line_breaks(b, p, end_);
           scratch_.append(b + p, end_ - p);
           spans_.push_back({true, offset, scratch_.size() - offset});
           next_pos = end_;
           return Parse::kUnterminated;
         }
         const std::size_t q = static_cast<std::size_t>(static_cast<const char*>(hit) - b);
-        for (std::size_t i = p; i < q; ++i) newlines += b[i] == '\n';
+        newlines += count_line_breaks(b, p, q);
         scratch_.append(b + p, q - p);
         if (q + 1 == end_ && !eof_) return Parse::kNeedMore;
         if (q + 1 < end_ && b[q + 1] == '"') {

@@ -1,6 +1,7 @@
 #include "io/npy.h"
 
 #include <cstring>
+#include <limits>
 
 #include "io/file.h"
 #include "util/error.h"
@@ -45,8 +46,12 @@ std::vector<T> NpyArray::as() const {
   if (dtype != npy_dtype<T>()) {
     throw Error(ErrorKind::kInvalidInput, "npy: expected dtype " + std::string(npy_dtype<T>()) + ", found " + dtype);
   }
-  std::vector<T> out(element_count());
-  std::memcpy(out.data(), data.data(), out.size() * sizeof(T));
+  const std::size_t count = element_count();
+  if (data.size() % sizeof(T) != 0 || data.size() / sizeof(T) != count) {
+    throw Error(ErrorKind::kInternal, "npy: data size does not match shape");
+  }
+  std::vector<T> out(count);
+  if (count > 0) std::memcpy(out.data(), data.data(), data.size());
   return out;
 }
 
@@ -58,6 +63,8 @@ void save_npy(const std::filesystem::path& path, const T* values, const std::vec
   const std::size_t unpadded = 10 + header.size() + 1;
   header.append((64 - unpadded % 64) % 64, ' ');
   header.push_back('\n');
+  // Version 1.0 stores the header length in 16 bits.
+  if (header.size() > 0xFFFF) throw Error(ErrorKind::kInternal, "npy: header too long for " + path.string());
   std::size_t count = 1;
   for (const std::size_t d : shape) count *= d;
   write_file_atomic(path, [&](int fd) {
@@ -126,8 +133,14 @@ NpyArray parse_npy(const std::string& bytes, const std::string& name) {
     }
   }
   if (have) arr.shape.push_back(value);
+  // The byte count is computed with overflow checks: a product that wraps around could match a
+  // short file and make as<T>() read far past the data.
+  std::size_t need = dtype_size(arr.dtype);
+  for (const std::size_t d : arr.shape) {
+    if (d != 0 && need > std::numeric_limits<std::size_t>::max() / d) throw bad("shape too large");
+    need *= d;
+  }
   const std::size_t data_offset = offset + header_len;
-  const std::size_t need = arr.element_count() * dtype_size(arr.dtype);
   if (bytes.size() - data_offset != need) throw bad("data size does not match shape");
   arr.data.assign(bytes.begin() + static_cast<std::ptrdiff_t>(data_offset), bytes.end());
   return arr;

@@ -1,5 +1,6 @@
 #include "io/python_literal.h"
 
+#include <cctype>
 #include <charconv>
 #include <cstring>
 
@@ -98,6 +99,7 @@ class Parser {
       ++p_;
       return true;
     }
+    bool comma = false;
     for (;;) {
       skip_space();
       if (p_ < s_.size() && s_[p_] == close) {  // trailing comma
@@ -114,10 +116,16 @@ class Parser {
       }
       if (s_[p_] == ',') {
         ++p_;
+        comma = true;
         continue;
       }
       if (s_[p_] == close) {
         ++p_;
+        // Parentheses without a comma only group, as in Python: (7) is 7, not a tuple.
+        if (close == ')' && !comma) {
+          PyValue inner = std::move(out.items.front());
+          out = std::move(inner);
+        }
         return true;
       }
       error_ = "expected ',' or closing bracket";
@@ -151,11 +159,15 @@ class Parser {
       if (!value(val, depth + 1)) return false;
       out.entries.emplace_back(std::move(key), std::move(val));
       skip_space();
-      if (p_ < s_.size() && s_[p_] == ',') {
+      if (p_ >= s_.size()) {
+        error_ = "unterminated dict";
+        return false;
+      }
+      if (s_[p_] == ',') {
         ++p_;
         continue;
       }
-      if (p_ < s_.size() && s_[p_] == '}') {
+      if (s_[p_] == '}') {
         ++p_;
         return true;
       }
