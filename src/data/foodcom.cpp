@@ -1,6 +1,8 @@
 #include "data/foodcom.h"
 
+#include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>

@@ -200,8 +200,9 @@ RawRatings read_ratings_csv(const std::filesystem::path& path, RatingScale scale
   raw.rating_min = scale.min;
   raw.rating_max = scale.max;
   raw.half_stars = scale.half_stars;
-  constexpr std::size_t kBlock = 32 << 20;
-  std::string buf(kBlock + (1 << 16), '\0');
+  // Blocks of 32 MiB; a small file gets a buffer of its own size.
+  const std::size_t kBlock = std::min<std::size_t>(32 << 20, std::max<std::size_t>(file_size + 1, 1 << 16));
+  std::string buf(kBlock, '\0');
   std::size_t have = 0;
   bool eof = false;
   bool header_done = false;

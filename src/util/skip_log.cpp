@@ -11,6 +11,12 @@ void SkipLog::add(std::string_view file, std::size_t line, std::string_view reas
 }
 
 void SkipLog::merge(const SkipLog& other) {
+  if (&other == this) {
+    // Appending a log's examples to themselves would invalidate the iterators; merge a copy.
+    const SkipLog copy = other;
+    merge(copy);
+    return;
+  }
   for (const auto& [file, rows] : other.by_file_) {
     SkippedRows& mine = by_file_[file];
     mine.count += rows.count;

@@ -40,28 +40,36 @@ bool starts_with_ci(std::string_view s, std::string_view prefix) {
   return to_lower_ascii(s.substr(0, prefix.size())) == to_lower_ascii(prefix);
 }
 
-std::optional<std::int64_t> parse_int(std::string_view s) {
+namespace {
+// trim() plus one optional '+', which from_chars does not accept; "+-1" stays invalid.
+std::string_view number_text(std::string_view s) {
   s = trim(s);
-  if (!s.empty() && s[0] == '+') s.remove_prefix(1);
+  if (s.size() >= 2 && s[0] == '+' && s[1] != '-') s.remove_prefix(1);
+  return s;
+}
+}  // namespace
+
+std::optional<std::int64_t> parse_int(std::string_view s) {
+  s = number_text(s);
+  if (s.empty()) return std::nullopt;
   std::int64_t v = 0;
   const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (s.empty() || ec != std::errc() || ptr != s.data() + s.size()) {
-    // "81.0" style integers written by pandas.
-    const std::optional<double> d = [&]() -> std::optional<double> {
-      double x = 0;
-      const auto [p2, e2] = std::from_chars(s.data(), s.data() + s.size(), x);
-      if (s.empty() || e2 != std::errc() || p2 != s.data() + s.size()) return std::nullopt;
-      return x;
-    }();
-    if (d && *d == static_cast<double>(static_cast<std::int64_t>(*d))) return static_cast<std::int64_t>(*d);
-    return std::nullopt;
-  }
-  return v;
+  if (ec == std::errc() && ptr == s.data() + s.size()) return v;
+  if (ec == std::errc::result_out_of_range) return std::nullopt;
+  // "81.0" style integers written by pandas.
+  double d = 0;
+  const auto [p2, e2] = std::from_chars(s.data(), s.data() + s.size(), d);
+  if (e2 != std::errc() || p2 != s.data() + s.size()) return std::nullopt;
+  // Range check before the cast (casting an out-of-range double is undefined); 2^63 is exact.
+  constexpr double kLimit = 9223372036854775808.0;
+  if (!(d >= -kLimit && d < kLimit)) return std::nullopt;
+  const auto i = static_cast<std::int64_t>(d);
+  if (static_cast<double>(i) != d) return std::nullopt;
+  return i;
 }
 
 std::optional<double> parse_double(std::string_view s) {
-  s = trim(s);
-  if (!s.empty() && s[0] == '+') s.remove_prefix(1);
+  s = number_text(s);
   double v = 0;
   const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
   if (s.empty() || ec != std::errc() || ptr != s.data() + s.size()) return std::nullopt;
@@ -88,6 +96,12 @@ bool digits(std::string_view s, std::size_t at, std::size_t n, int& out) {
   }
   return true;
 }
+
+int days_in_month(int year, int month) {
+  static constexpr std::array<int, 12> kDays = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  return month == 2 && leap ? 29 : kDays[static_cast<std::size_t>(month - 1)];
+}
 }  // namespace
 
 std::optional<std::int64_t> parse_datetime(std::string_view s) {
@@ -95,7 +109,7 @@ std::optional<std::int64_t> parse_datetime(std::string_view s) {
   int y = 0, mo = 0, d = 0, h = 0, mi = 0, se = 0;
   if (s.size() < 10 || s[4] != '-' || s[7] != '-') return std::nullopt;
   if (!digits(s, 0, 4, y) || !digits(s, 5, 2, mo) || !digits(s, 8, 2, d)) return std::nullopt;
-  if (mo < 1 || mo > 12 || d < 1 || d > 31) return std::nullopt;
+  if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo)) return std::nullopt;
   if (s.size() > 10) {
     if (s.size() != 19 || (s[10] != ' ' && s[10] != 'T') || s[13] != ':' || s[16] != ':') return std::nullopt;
     if (!digits(s, 11, 2, h) || !digits(s, 14, 2, mi) || !digits(s, 17, 2, se)) return std::nullopt;
