@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "data/fetch.h"
 #include "data/snapshot.h"
 #include "data/sources.h"
 #include "util/error.h"
@@ -26,6 +27,16 @@ Dataset DataSource::load() const {
     return d;
   }
   std::vector<std::filesystem::path> roots = resolve_data_dirs(data_dirs);
+  if (roots.empty() && fetch_missing) {
+    std::fprintf(stderr, "no data found; fetching ml-latest-small from GroupLens into ./data\n");
+    try {
+      FetchOptions options;
+      options.name = "ml-latest-small";
+      roots.push_back(fetch_dataset(options).folder);
+    } catch (const Error& e) {
+      throw Error(e.kind(), std::string(e.what()) + "\n" + no_data_help());
+    }
+  }
   if (roots.empty()) throw Error(ErrorKind::kNotFound, "no data found.\n" + no_data_help());
   Dataset d = load_dataset(roots);
   if (!Progress::quiet()) std::fprintf(stderr, "loaded %zu files in %.2f s\n", d.sources.size(), seconds_since(start));

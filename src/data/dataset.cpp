@@ -4,15 +4,9 @@
 #include <map>
 #include <set>
 
-#if __has_include("data/foodcom.h")
 #include "data/foodcom.h"
-#define MN_HAVE_FOOD 1
-#endif
 #include "data/movielens.h"
-#if __has_include("data/tmdb.h")
 #include "data/tmdb.h"
-#define MN_HAVE_TMDB 1
-#endif
 #include "util/error.h"
 #include "util/hash.h"
 #include "util/progress.h"
@@ -36,7 +30,7 @@ bool is_movielens(FileKind kind) {
   }
 }
 
-[[maybe_unused]] bool is_tmdb_table(FileKind kind) {
+bool is_tmdb_table(FileKind kind) {
   switch (kind) {
     case FileKind::kTmdbMetadata: case FileKind::kTmdbKeywords: case FileKind::kTmdbCredits:
     case FileKind::kTmdbCreditsTop3: case FileKind::kTmdb5000Movies: case FileKind::kTmdbUdacity:
@@ -214,7 +208,6 @@ Dataset load_dataset(const Discovery& discovery, const LoadOptions& options) {
       const auto n = read_links(f.path, d.catalog, true, d.skipped);
       record_source(d, f.path, f.kind, n);
     }
-#ifdef MN_HAVE_TMDB
     std::vector<TmdbTable> tables;
     for (const DataFile& f : discovery.files) {
       if (!is_tmdb_table(f.kind)) continue;
@@ -222,9 +215,7 @@ Dataset load_dataset(const Discovery& discovery, const LoadOptions& options) {
       record_source(d, f.path, f.kind, static_cast<std::int64_t>(tables.back().rows.size()));
     }
     if (!tables.empty() && d.catalog.size() > 0) merge_tmdb(d.catalog, tables, d.metadata, d.notes);
-#endif
 
-#ifdef MN_HAVE_FOOD
     std::int64_t duplicate_recipes = 0;
     for (const DataFile& f : discovery.files) {
       if (f.kind == FileKind::kFoodRecipes) {
@@ -239,7 +230,6 @@ Dataset load_dataset(const Discovery& discovery, const LoadOptions& options) {
     if (duplicate_recipes > 0) {
       d.notes.push_back(std::to_string(duplicate_recipes) + " recipes appear in more than one Food.com file; each is kept once");
     }
-#endif
     for (const auto& p : discovery.ignored) d.notes.push_back("not a known data file, ignored: " + p.string());
   } catch (...) {
     Progress::set_quiet(quiet);

@@ -24,7 +24,8 @@ struct Column {
 };
 
 // Reads the header and returns each wanted column's position (kAbsent for a missing optional one).
-std::vector<std::size_t> find_columns(CsvReader& reader, const std::vector<Column>& wanted, std::size_t& width) {
+std::vector<std::size_t> find_columns(CsvReader& reader, const std::vector<Column>& wanted,
+                                      std::size_t& width) {
   const CsvReader::Status status = reader.next();
   if (status == CsvReader::Status::kEnd) throw_input_error(reader.name(), 1, "empty file");
   if (status == CsvReader::Status::kUnterminated) {
@@ -111,22 +112,32 @@ bool next_record(CsvReader& reader, FoodLoadStats& stats, SkipLog& skipped) {
 }  // namespace
 
 FoodLoadStats load_foodcom_recipes(const std::filesystem::path& path, RecipeBook& book, SkipLog& skipped) {
-  enum { kName, kId, kMinutes, kContributor, kSubmitted, kTags, kNutrition, kSteps, kDescription, kIngredients };
+  enum {
+    kName,
+    kId,
+    kMinutes,
+    kContributor,
+    kSubmitted,
+    kTags,
+    kNutrition,
+    kSteps,
+    kDescription,
+    kIngredients
+  };
   CsvReader reader = CsvReader::open(path);
   std::size_t width = 0;
-  const std::vector<std::size_t> col =
-      find_columns(reader,
-                   {{"name", true},
-                    {"id", true},
-                    {"minutes", true},
-                    {"contributor_id", true},
-                    {"submitted", true},
-                    {"tags", true},
-                    {"nutrition", true},
-                    {"steps", true},
-                    {"description", true},
-                    {"ingredients", true}},
-                   width);
+  const std::vector<std::size_t> col = find_columns(reader,
+                                                    {{"name", true},
+                                                     {"id", true},
+                                                     {"minutes", true},
+                                                     {"contributor_id", true},
+                                                     {"submitted", true},
+                                                     {"tags", true},
+                                                     {"nutrition", true},
+                                                     {"steps", true},
+                                                     {"description", true},
+                                                     {"ingredients", true}},
+                                                    width);
   std::error_code ec;
   const auto file_size = std::filesystem::file_size(path, ec);
   Progress progress("reading " + path.filename().string(), ec ? 0 : file_size, "bytes");
@@ -188,12 +199,13 @@ FoodLoadStats load_foodcom_recipes(const std::filesystem::path& path, RecipeBook
   return stats;
 }
 
-FoodLoadStats load_foodcom_interactions(const std::filesystem::path& path, RecipeBook& book, SkipLog& skipped) {
+FoodLoadStats load_foodcom_interactions(const std::filesystem::path& path, RecipeBook& book,
+                                        SkipLog& skipped) {
   enum { kUser, kRecipe, kDate, kRating };
   CsvReader reader = CsvReader::open(path);
   std::size_t width = 0;
-  const std::vector<std::size_t> col = find_columns(
-      reader, {{"user_id", true}, {"recipe_id", true}, {"date", true}, {"rating", true}}, width);
+  const std::vector<std::size_t> col =
+      find_columns(reader, {{"user_id", true}, {"recipe_id", true}, {"date", true}, {"rating", true}}, width);
   std::error_code ec;
   const auto file_size = std::filesystem::file_size(path, ec);
   Progress progress("reading " + path.filename().string(), ec ? 0 : file_size, "bytes");

@@ -25,6 +25,7 @@ FoodLoadStats load_foodcom_recipes(const std::filesystem::path& path, RecipeBook
 
 // RAW_interactions layout: user_id,recipe_id,date,rating,review (rating 0 = no rating; the review
 // text is not kept and its column is optional).
-FoodLoadStats load_foodcom_interactions(const std::filesystem::path& path, RecipeBook& book, SkipLog& skipped);
+FoodLoadStats load_foodcom_interactions(const std::filesystem::path& path, RecipeBook& book,
+                                        SkipLog& skipped);
 
 }  // namespace mn

@@ -116,8 +116,7 @@ bool CsvReader::refill() {
   }
 }
 
-CsvReader::Parse CsvReader::parse_plain(std::size_t start, std::size_t& next_pos,
-                                        std::size_t& newlines) {
+CsvReader::Parse CsvReader::parse_plain(std::size_t start, std::size_t& next_pos, std::size_t& newlines) {
   const char* b = buf_.data();
   const std::string& delim = options_.delimiter;
   std::size_t field_start = start;
@@ -135,8 +134,7 @@ CsvReader::Parse CsvReader::parse_plain(std::size_t start, std::size_t& next_pos
       newlines = 1;
       return Parse::kComplete;
     }
-    if (c == delim[0] && end_ - p >= delim.size() &&
-        std::memcmp(b + p, delim.data(), delim.size()) == 0) {
+    if (c == delim[0] && end_ - p >= delim.size() && std::memcmp(b + p, delim.data(), delim.size()) == 0) {
       spans_.push_back({false, field_start, p - field_start});
       p += delim.size();
       field_start = p;
@@ -151,8 +149,7 @@ CsvReader::Parse CsvReader::parse_plain(std::size_t start, std::size_t& next_pos
   return Parse::kComplete;
 }
 
-CsvReader::Parse CsvReader::parse_quoted(std::size_t start, std::size_t& next_pos,
-                                         std::size_t& newlines) {
+CsvReader::Parse CsvReader::parse_quoted(std::size_t start, std::size_t& next_pos, std::size_t& newlines) {
   const char* b = buf_.data();
   const char delim = options_.delimiter[0];
   std::size_t p = start;
@@ -235,8 +232,8 @@ CsvReader::Status CsvReader::next() {
     spans_.clear();
     std::size_t next_pos = 0;
     std::size_t newlines = 0;
-    const Parse result = options_.quoting ? parse_quoted(pos_, next_pos, newlines)
-                                          : parse_plain(pos_, next_pos, newlines);
+    const Parse result =
+        options_.quoting ? parse_quoted(pos_, next_pos, newlines) : parse_plain(pos_, next_pos, newlines);
     if (result == Parse::kNeedMore) {
       refill();
       continue;

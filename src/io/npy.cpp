@@ -9,13 +9,21 @@
 namespace mn {
 
 template <>
-const char* npy_dtype<float>() { return "<f4"; }
+const char* npy_dtype<float>() {
+  return "<f4";
+}
 template <>
-const char* npy_dtype<double>() { return "<f8"; }
+const char* npy_dtype<double>() {
+  return "<f8";
+}
 template <>
-const char* npy_dtype<std::int32_t>() { return "<i4"; }
+const char* npy_dtype<std::int32_t>() {
+  return "<i4";
+}
 template <>
-const char* npy_dtype<std::int64_t>() { return "<i8"; }
+const char* npy_dtype<std::int64_t>() {
+  return "<i8";
+}
 
 namespace {
 std::size_t dtype_size(const std::string& dtype) {
@@ -44,7 +52,8 @@ std::size_t NpyArray::element_count() const {
 template <typename T>
 std::vector<T> NpyArray::as() const {
   if (dtype != npy_dtype<T>()) {
-    throw Error(ErrorKind::kInvalidInput, "npy: expected dtype " + std::string(npy_dtype<T>()) + ", found " + dtype);
+    throw Error(ErrorKind::kInvalidInput,
+                "npy: expected dtype " + std::string(npy_dtype<T>()) + ", found " + dtype);
   }
   const std::size_t count = element_count();
   if (data.size() % sizeof(T) != 0 || data.size() / sizeof(T) != count) {
@@ -89,11 +98,14 @@ NpyArray parse_npy(const std::string& bytes, const std::string& name) {
   std::size_t header_len = 0;
   std::size_t offset = 0;
   if (major == 1) {
-    header_len = static_cast<unsigned char>(bytes[8]) | (static_cast<std::size_t>(static_cast<unsigned char>(bytes[9])) << 8);
+    header_len = static_cast<unsigned char>(bytes[8]) |
+                 (static_cast<std::size_t>(static_cast<unsigned char>(bytes[9])) << 8);
     offset = 10;
   } else if (major == 2 || major == 3) {
     if (bytes.size() < 12) throw bad("truncated header");
-    for (int i = 3; i >= 0; --i) header_len = (header_len << 8) | static_cast<unsigned char>(bytes[8 + static_cast<std::size_t>(i)]);
+    for (int i = 3; i >= 0; --i) {
+      header_len = (header_len << 8) | static_cast<unsigned char>(bytes[8 + static_cast<std::size_t>(i)]);
+    }
     offset = 12;
   } else {
     throw bad("version " + std::to_string(major));
@@ -104,7 +116,9 @@ NpyArray parse_npy(const std::string& bytes, const std::string& name) {
   const auto descr = header.find("'descr':");
   const auto fortran = header.find("'fortran_order':");
   const auto shape = header.find("'shape':");
-  if (descr == std::string::npos || fortran == std::string::npos || shape == std::string::npos) throw bad("bad header");
+  if (descr == std::string::npos || fortran == std::string::npos || shape == std::string::npos) {
+    throw bad("bad header");
+  }
   const auto q1 = header.find('\'', descr + 8);
   const auto q2 = q1 == std::string::npos ? q1 : header.find('\'', q1 + 1);
   if (q2 == std::string::npos) throw bad("bad descr");
@@ -154,7 +168,9 @@ template std::vector<std::int32_t> NpyArray::as<std::int32_t>() const;
 template std::vector<std::int64_t> NpyArray::as<std::int64_t>() const;
 template void save_npy<float>(const std::filesystem::path&, const float*, const std::vector<std::size_t>&);
 template void save_npy<double>(const std::filesystem::path&, const double*, const std::vector<std::size_t>&);
-template void save_npy<std::int32_t>(const std::filesystem::path&, const std::int32_t*, const std::vector<std::size_t>&);
-template void save_npy<std::int64_t>(const std::filesystem::path&, const std::int64_t*, const std::vector<std::size_t>&);
+template void save_npy<std::int32_t>(const std::filesystem::path&, const std::int32_t*,
+                                     const std::vector<std::size_t>&);
+template void save_npy<std::int64_t>(const std::filesystem::path&, const std::int64_t*,
+                                     const std::vector<std::size_t>&);
 
 }  // namespace mn

@@ -241,6 +241,7 @@ class Parser {
       const char e = s_[p_++];
       std::uint32_t code = 0;
       switch (e) {
+        // clang-format off
         case '\\': out.push_back('\\'); break;
         case '\'': out.push_back('\''); break;
         case '"': out.push_back('"'); break;
@@ -252,6 +253,7 @@ class Parser {
         case 'f': out.push_back('\f'); break;
         case 'v': out.push_back('\v'); break;
         case '\n': break;  // line continuation
+        // clang-format on
         case 'x':
           if (!hex_digits(2, code)) return false;
           append_utf8(out, code);
@@ -268,7 +270,9 @@ class Parser {
           }
           append_utf8(out, code);
           break;
+        // clang-format off
         case '0': case '1': case '2': case '3': case '4': case '5': case '6': case '7': {
+          // clang-format on
           code = static_cast<std::uint32_t>(e - '0');
           for (int i = 0; i < 2 && p_ < s_.size() && s_[p_] >= '0' && s_[p_] <= '7'; ++i) {
             code = code * 8 + static_cast<std::uint32_t>(s_[p_++] - '0');
@@ -331,6 +335,13 @@ class Parser {
 };
 
 }  // namespace
+
+PyValue::PyValue() = default;
+PyValue::PyValue(const PyValue&) = default;
+PyValue::PyValue(PyValue&&) noexcept = default;
+PyValue& PyValue::operator=(const PyValue&) = default;
+PyValue& PyValue::operator=(PyValue&&) noexcept = default;
+PyValue::~PyValue() = default;
 
 const PyValue* PyValue::get(std::string_view key) const {
   for (const auto& [k, v] : entries) {

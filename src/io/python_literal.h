@@ -13,12 +13,22 @@ namespace mn {
 
 struct PyValue {
   enum class Type { kNone, kBool, kInt, kFloat, kString, kList, kDict };
+
+  // Defined out of line: clang with libstdc++ rejects the implicit members of a type that holds
+  // std::pair<PyValue, PyValue> while PyValue is still incomplete.
+  PyValue();
+  PyValue(const PyValue&);
+  PyValue(PyValue&&) noexcept;
+  PyValue& operator=(const PyValue&);
+  PyValue& operator=(PyValue&&) noexcept;
+  ~PyValue();
+
   Type type = Type::kNone;
   bool boolean = false;
   std::int64_t integer = 0;
   double real = 0;
   std::string text;
-  std::vector<PyValue> items;                       // list / tuple elements
+  std::vector<PyValue> items;                        // list / tuple elements
   std::vector<std::pair<PyValue, PyValue>> entries;  // dict entries in order
 
   bool is_string() const { return type == Type::kString; }
