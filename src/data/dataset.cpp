@@ -159,7 +159,7 @@ void load_movielens(const MovieLensFolder& ml, Dataset& d) {
 std::uint64_t fingerprint(const Dataset& d) {
   const Interactions& x = d.ratings;
   std::uint64_t h = hash64(d.movielens);
-  auto mix_vec = [&](const auto& v) { h = hash_combine(h, hash64(v.data(), v.size() * sizeof(v[0]))); };
+  auto mix_vec = [&](const auto& v) { h = hash_combine(h, hash64_blocks(v.data(), v.size() * sizeof(v[0]))); };
   mix_vec(x.user_ids);
   mix_vec(x.user_ptr);
   mix_vec(x.items);

@@ -86,46 +86,48 @@ void Interactions::finish(std::int32_t n_items) {
     }
   }
 
-  // CSC. Counting and filling are split by item range: each thread reads the whole CSR but
-  // writes only its own items, so no two threads touch the same slot.
-  const int threads = omp_get_max_threads();
+  // CSC. Each thread takes a contiguous run of users, counts its entries per item, and then fills
+  // its own slots: a thread's slots for an item start after those of the threads before it, so
+  // users stay ascending within every item and no two threads write the same place.
+  const int threads = std::max(1, std::min(omp_get_max_threads(), n_users_));
+  const auto n_threads = static_cast<std::size_t>(threads);
   const std::size_t n_items_z = static_cast<std::size_t>(n_items);
-  std::vector<std::vector<std::int64_t>> counts(static_cast<std::size_t>(threads));
-#pragma omp parallel num_threads(threads)
-  {
-    std::vector<std::int64_t>& local = counts[static_cast<std::size_t>(omp_get_thread_num())];
-    local.assign(n_items_z, 0);
-#pragma omp for schedule(static)
-    for (std::size_t p = 0; p < items.size(); ++p) ++local[static_cast<std::size_t>(items[p])];
+  std::vector<std::int32_t> first_user = {0};
+  for (std::size_t t = 1; t < n_threads; ++t) {
+    const std::int64_t target = nnz() * static_cast<std::int64_t>(t) / threads;
+    const auto u = static_cast<std::int32_t>(std::lower_bound(user_ptr.begin(), user_ptr.end(), target) - user_ptr.begin());
+    first_user.push_back(std::clamp(u, first_user.back(), n_users_));
   }
-  item_ptr.assign(n_items_z + 1, 0);
-  for (const auto& local : counts) {
-    for (std::size_t i = 0; i < n_items_z; ++i) item_ptr[i + 1] += local[i];
-  }
-  counts.clear();
-  std::partial_sum(item_ptr.begin(), item_ptr.end(), item_ptr.begin());
-  item_users.resize(items.size());
-  csr_pos.resize(items.size());
-  // Item ranges with about the same number of entries each.
-  std::vector<std::int32_t> bounds(static_cast<std::size_t>(threads) + 1, n_items);
-  bounds[0] = 0;
-  for (int t = 1; t < threads; ++t) {
-    const std::int64_t target = nnz() * t / threads;
-    bounds[static_cast<std::size_t>(t)] = static_cast<std::int32_t>(
-        std::lower_bound(item_ptr.begin(), item_ptr.end(), target) - item_ptr.begin());
-    bounds[static_cast<std::size_t>(t)] = std::min(bounds[static_cast<std::size_t>(t)], n_items);
-  }
+  first_user.push_back(n_users_);
+  std::vector<std::vector<std::int64_t>> cursor(n_threads);
 #pragma omp parallel num_threads(threads)
   {
     const auto t = static_cast<std::size_t>(omp_get_thread_num());
-    const std::int32_t lo = bounds[t];
-    const std::int32_t hi = std::max(lo, bounds[t + 1]);
-    std::vector<std::int64_t> cursor(item_ptr.begin() + lo, item_ptr.begin() + hi);
-    for (std::int32_t u = 0; u < n_users_; ++u) {
+    std::vector<std::int64_t>& count = cursor[t];
+    count.assign(n_items_z, 0);
+    const std::int64_t begin = user_ptr[static_cast<std::size_t>(first_user[t])];
+    const std::int64_t end = user_ptr[static_cast<std::size_t>(first_user[t + 1])];
+    for (std::int64_t p = begin; p < end; ++p) ++count[static_cast<std::size_t>(items[static_cast<std::size_t>(p)])];
+  }
+  item_ptr.assign(n_items_z + 1, 0);
+  for (std::size_t i = 0; i < n_items_z; ++i) {
+    std::int64_t offset = item_ptr[i];
+    for (std::size_t t = 0; t < n_threads; ++t) {
+      const std::int64_t c = cursor[t][i];
+      cursor[t][i] = offset;  // from now on: the thread's next slot for item i
+      offset += c;
+    }
+    item_ptr[i + 1] = offset;
+  }
+  item_users.resize(items.size());
+  csr_pos.resize(items.size());
+#pragma omp parallel num_threads(threads)
+  {
+    const auto t = static_cast<std::size_t>(omp_get_thread_num());
+    std::vector<std::int64_t>& next = cursor[t];
+    for (std::int32_t u = first_user[t]; u < first_user[t + 1]; ++u) {
       for (std::int64_t p = user_ptr[static_cast<std::size_t>(u)]; p < user_ptr[static_cast<std::size_t>(u) + 1]; ++p) {
-        const std::int32_t item = items[static_cast<std::size_t>(p)];
-        if (item < lo || item >= hi) continue;
-        const auto slot = static_cast<std::size_t>(cursor[static_cast<std::size_t>(item - lo)]++);
+        const auto slot = static_cast<std::size_t>(next[static_cast<std::size_t>(items[static_cast<std::size_t>(p)])]++);
         item_users[slot] = u;
         csr_pos[slot] = p;
       }

@@ -19,30 +19,27 @@ namespace {
 
 constexpr char kMagic[8] = {'M', 'V', 'N', 'I', 'G', 'H', 'T', '\0'};
 constexpr std::size_t kHeaderSize = 32;
-constexpr std::size_t kHashBlock = 1 << 20;
 
-std::uint64_t block_checksum(const char* data, std::size_t size) {
-  std::uint64_t h = 0x6d6f7669656e6967ULL;
-  for (std::size_t off = 0; off < size; off += kHashBlock) {
-    h = hash_combine(h, hash64(data + off, std::min(kHashBlock, size - off)));
-  }
-  return h;
-}
+constexpr std::uint64_t kChecksumSeed = 0x6d6f7669656e6967ULL;
 
-// Streams the payload to a file through a 1 MiB buffer, hashing each full block.
+std::uint64_t payload_checksum(const char* data, std::size_t size) { return hash64_blocks(data, size, kChecksumSeed); }
+
+// Streams the payload to a file: small values gather in a 1 MiB buffer, large arrays are written
+// straight from their memory.
 class Writer {
  public:
-  Writer(int fd, const std::filesystem::path& path) : fd_(fd), path_(path) { buf_.reserve(kHashBlock); }
+  Writer(int fd, const std::filesystem::path& path) : fd_(fd), path_(path) { buf_.reserve(kBuffer); }
 
   void bytes(const void* data, std::size_t size) {
-    const char* p = static_cast<const char*>(data);
-    while (size > 0) {
-      const std::size_t n = std::min(size, kHashBlock - buf_.size());
-      buf_.append(p, n);
-      p += n;
-      size -= n;
-      if (buf_.size() == kHashBlock) flush();
+    if (size >= kBuffer) {
+      flush();
+      write_all(fd_, data, size, path_);
+      hasher_.add(data, size);
+      size_ += size;
+      return;
     }
+    if (buf_.size() + size > kBuffer) flush();
+    buf_.append(static_cast<const char*>(data), size);
   }
   template <typename T>
   void pod(const T& value) {
@@ -63,16 +60,16 @@ class Writer {
       bytes(v.data(), v.size() * sizeof(T));
     }
   }
-  void finish() {
-    if (!buf_.empty()) flush();
-  }
+  void finish() { flush(); }
   std::uint64_t size() const { return size_; }
-  std::uint64_t checksum() const { return checksum_; }
+  std::uint64_t checksum() { return hasher_.finish(); }
 
  private:
+  static constexpr std::size_t kBuffer = 1 << 20;
   void flush() {
-    checksum_ = hash_combine(checksum_, hash64(buf_.data(), buf_.size()));
+    if (buf_.empty()) return;
     write_all(fd_, buf_.data(), buf_.size(), path_);
+    hasher_.add(buf_.data(), buf_.size());
     size_ += buf_.size();
     buf_.clear();
   }
@@ -80,7 +77,7 @@ class Writer {
   const std::filesystem::path& path_;
   std::string buf_;
   std::uint64_t size_ = 0;
-  std::uint64_t checksum_ = 0x6d6f7669656e6967ULL;
+  BlockHasher hasher_{kChecksumSeed};
 };
 
 class Reader {
@@ -396,11 +393,12 @@ void save_snapshot(const Dataset& dataset, const std::filesystem::path& path) {
     Writer w(fd, path);
     write_payload(w, dataset);
     w.finish();
+    const std::uint64_t checksum = w.checksum();
     std::memcpy(header, kMagic, 8);
     put_u32(header + 8, kSnapshotVersion);
     put_u32(header + 12, 0);
     put_u64(header + 16, w.size());
-    put_u64(header + 24, w.checksum());
+    put_u64(header + 24, checksum);
     if (::pwrite(fd, header, kHeaderSize, 0) != static_cast<ssize_t>(kHeaderSize)) {
       throw_io_error(path.string(), "write failed");
     }
@@ -454,7 +452,7 @@ Dataset load_snapshot(const std::filesystem::path& path) {
     throw_input_error(name, 0, "snapshot version " + std::to_string(version) + " is no longer read; run ingest again");
   }
   if (payload != size - kHeaderSize) throw_input_error(name, 0, "snapshot is truncated or has trailing bytes");
-  if (block_checksum(data + kHeaderSize, payload) != checksum) throw_input_error(name, 0, "snapshot checksum mismatch (file is corrupt)");
+  if (payload_checksum(data + kHeaderSize, payload) != checksum) throw_input_error(name, 0, "snapshot checksum mismatch (file is corrupt)");
   Reader r(data + kHeaderSize, payload, name);
   Dataset d = read_payload(r);
   if (!r.done()) throw_input_error(name, 0, "snapshot has unread bytes (file is corrupt)");

@@ -1,7 +1,9 @@
 #include "util/hash.h"
 
 #include <cstring>
+#include <algorithm>
 #include <string>
+#include <vector>
 
 namespace mn {
 namespace {
@@ -56,7 +58,49 @@ std::uint64_t hash64(const void* data, std::size_t size, std::uint64_t seed) {
   return mix(h);
 }
 
+std::uint64_t hash64_blocks(const void* data, std::size_t size, std::uint64_t seed) {
+  constexpr std::size_t kBlock = kHashBlockBytes;
+  const auto* bytes = static_cast<const unsigned char*>(data);
+  const std::size_t n_blocks = (size + kBlock - 1) / kBlock;
+  std::vector<std::uint64_t> parts(n_blocks);
+#pragma omp parallel for schedule(static) if (n_blocks > 1)
+  for (std::size_t b = 0; b < n_blocks; ++b) {
+    parts[b] = hash64(bytes + b * kBlock, std::min(kBlock, size - b * kBlock), seed);
+  }
+  std::uint64_t h = seed ^ kP3;
+  for (const std::uint64_t part : parts) h = hash_combine(h, part);
+  return hash_combine(h, size);
+}
+
 std::uint64_t hash_combine(std::uint64_t a, std::uint64_t b) { return mix(a ^ (b + kP1 + (a << 6) + (a >> 2))); }
+
+BlockHasher::BlockHasher(std::uint64_t seed) : seed_(seed), h_(seed ^ kP3) {}
+
+void BlockHasher::add(const void* data, std::size_t size) {
+  const auto* p = static_cast<const char*>(data);
+  size_ += size;
+  if (!pending_.empty()) {
+    const std::size_t take = std::min(size, kHashBlockBytes - pending_.size());
+    pending_.append(p, take);
+    p += take;
+    size -= take;
+    if (pending_.size() < kHashBlockBytes) return;
+    h_ = hash_combine(h_, hash64(pending_.data(), pending_.size(), seed_));
+    pending_.clear();
+  }
+  while (size >= kHashBlockBytes) {
+    h_ = hash_combine(h_, hash64(p, kHashBlockBytes, seed_));
+    p += kHashBlockBytes;
+    size -= kHashBlockBytes;
+  }
+  pending_.append(p, size);
+}
+
+std::uint64_t BlockHasher::finish() {
+  if (!pending_.empty()) h_ = hash_combine(h_, hash64(pending_.data(), pending_.size(), seed_));
+  pending_.clear();
+  return hash_combine(h_, size_);
+}
 
 std::string hex64(std::uint64_t value) {
   static const char* digits = "0123456789abcdef";
