@@ -9,5 +9,6 @@ void add_info_command(CLI::App& app);
 void add_ingest_command(CLI::App& app);
 void add_synth_command(CLI::App& app);
 void add_fetch_command(CLI::App& app);
+void add_eval_command(CLI::App& app);
 
 }  // namespace mn::cli

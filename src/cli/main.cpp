@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   mn::cli::add_ingest_command(app);
   mn::cli::add_synth_command(app);
   mn::cli::add_fetch_command(app);
+  mn::cli::add_eval_command(app);
 
   try {
     app.parse(argc, argv);

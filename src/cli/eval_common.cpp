@@ -1,0 +1,228 @@
+#include "cli/eval_common.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+
+#include "util/error.h"
+#include "util/hash.h"
+#include "util/progress.h"
+#include "util/text.h"
+
+namespace mn::cli {
+
+void EvalCliOptions::add_options(CLI::App& command) {
+  source.add_options(command);
+  command.add_option("--protocol", split.protocol, "loo, holdout, kfold, random, predefined, strong, sampled")
+      ->capture_default_str();
+  command.add_option("--threshold", split.threshold, "ratings >= this are positives")->capture_default_str();
+  command.add_option("--test-frac", split.test_frac, "holdout / random: fraction held out")->capture_default_str();
+  command.add_option("--folds", split.folds, "kfold: number of folds")->capture_default_str();
+  command.add_option("--seed", split.seed, "seed of the split")->capture_default_str();
+  command.add_option("--heldout-users", split.heldout_users, "strong: number of held-out users (default 10 %)");
+  command.add_option("--load-split", load_split, "use train.csv / val.csv / test.csv from this folder");
+  command.add_option("--save-split", save_split, "write the split as train.csv / val.csv / test.csv here");
+  command.add_option("--k", ks, "cut-offs, e.g. 10,20,100")->capture_default_str();
+  command.add_option("--metrics", metrics,
+                     "table columns (JSON has all): hr, ndcg, recall, trecall, precision, map, mrr, coverage, ils, "
+                     "genre_coverage, rmse, mae")
+      ->capture_default_str();
+  command.add_option("--threads", threads, "threads (0: every core)")->capture_default_str();
+  command.add_option("--values", values, "what the models fit on: binary positives or the ratings")
+      ->check(CLI::IsMember({"binary", "rating"}))
+      ->capture_default_str();
+}
+
+std::vector<Split> EvalCliOptions::splits(const Dataset& dataset) const {
+  std::vector<Split> out;
+  if (!load_split.empty()) {
+    out.push_back(mn::load_split(load_split, dataset));
+  } else {
+    out = make_splits(dataset, split);
+  }
+  if (!save_split.empty()) {
+    if (out.size() != 1) throw Error(ErrorKind::kInvalidInput, "--save-split writes one split; this protocol makes " + std::to_string(out.size()));
+    mn::save_split(out[0], dataset, save_split);
+    std::fprintf(stderr, "wrote the split to %s\n", save_split.c_str());
+  }
+  return out;
+}
+
+EvalOptions EvalCliOptions::eval_options(const ItemGenres* genres) const {
+  EvalOptions o;
+  o.ks = parse_ks(ks);
+  o.threads = threads;
+  o.genres = genres;
+  return o;
+}
+
+std::map<std::string, double> ModelResult::mean() const {
+  std::map<std::string, double> m;
+  for (const RunMetrics& r : runs) {
+    for (const auto& [k, v] : r.metrics) m[k] += v / static_cast<double>(runs.size());
+  }
+  return m;
+}
+
+std::map<std::string, double> ModelResult::stddev() const {
+  const auto m = mean();
+  std::map<std::string, double> s;
+  if (runs.size() < 2) return s;
+  for (const RunMetrics& r : runs) {
+    for (const auto& [k, v] : r.metrics) s[k] += (v - m.at(k)) * (v - m.at(k));
+  }
+  for (auto& [k, v] : s) v = std::sqrt(v / static_cast<double>(runs.size() - 1));
+  return s;
+}
+
+double ModelResult::mean_fit_seconds() const {
+  double t = 0;
+  for (const RunMetrics& r : runs) t += r.fit_seconds;
+  return runs.empty() ? 0 : t / static_cast<double>(runs.size());
+}
+
+RunMetrics fit_and_score(const ModelSpec& spec, const Split& split, const std::vector<RatingTriple>& fit_rows,
+                         const std::vector<RatingTriple>& heldout, const ItemGenres& genres, const EvalCliOptions& options) {
+  const bool binary = options.values == "binary";
+  const CsrMatrix train = to_matrix(fit_rows, split.n_users, split.n_items, binary);
+  std::unique_ptr<Recommender> model = make_model(spec);
+  FitContext ctx;
+  ctx.threads = options.threads;
+  RunMetrics run;
+  const auto t0 = std::chrono::steady_clock::now();
+  model->fit(train, ctx);
+  run.fit_seconds = seconds_since(t0);
+  const auto t1 = std::chrono::steady_clock::now();
+  const EvalOptions eo = options.eval_options(&genres);
+  EvalResult result;
+  if (!split.fold_in.empty()) {
+    result = evaluate_fold_in(*model, split.fold_in, heldout, split.candidate, eo);
+  } else if (!split.sampled_negatives.empty() && &heldout == &split.test) {
+    result = evaluate_sampled(*model, split, eo);
+  } else {
+    result = evaluate_ranking(*model, train, heldout, split.candidate, eo);
+  }
+  run.eval_seconds = seconds_since(t1);
+  run.metrics = result.metrics;
+  run.metrics["users"] = static_cast<double>(result.users);
+  return run;
+}
+
+ModelResult run_model(const ModelSpec& spec, const std::vector<Split>& splits, const ItemGenres& genres,
+                      const EvalCliOptions& options) {
+  const ModelInfo& info = find_model(spec.name);
+  ModelResult result;
+  result.model = spec.name;
+  {
+    auto probe = make_model(spec);  // validates the parameters before any fitting
+    result.params = probe->params().to_json();
+    result.changed = probe->params().changed();
+  }
+  const int seeds = info.stochastic ? options.seeds : 1;
+  for (const Split& split : splits) {
+    // With a validation part, the final model is fitted on train + validation (tuning is `tune`'s job).
+    const std::vector<RatingTriple> fit_rows = split.validation.empty() ? split.train : concat(split.train, split.validation);
+    for (int s = 0; s < seeds; ++s) {
+      ModelSpec seeded = spec;
+      if (seeds > 1) seeded.settings.emplace_back("seed", std::to_string(s));
+      result.runs.push_back(fit_and_score(seeded, split, fit_rows, split.test, genres, options));
+      if (!Progress::quiet()) {
+        std::fprintf(stderr, "%s %s on %s: fit %.2f s, eval %.2f s\n", spec.name.c_str(), result.changed.c_str(),
+                     split.name.c_str(), result.runs.back().fit_seconds, result.runs.back().eval_seconds);
+      }
+    }
+  }
+  return result;
+}
+
+namespace {
+std::vector<std::string> metric_columns(const EvalCliOptions& options) {
+  std::vector<std::string> cols;
+  const auto ks = parse_ks(options.ks);
+  for (const auto name : split(options.metrics, ",")) {
+    const std::string metric(trim(name));
+    if (metric.empty()) continue;
+    if (metric == "rmse" || metric == "mae") {
+      cols.push_back(metric);
+      continue;
+    }
+    static const std::vector<std::string> kKnown = {"hr", "ndcg", "recall", "trecall", "precision",
+                                                    "map", "mrr", "coverage", "ils", "genre_coverage"};
+    if (std::find(kKnown.begin(), kKnown.end(), metric) == kKnown.end()) {
+      throw Error(ErrorKind::kInvalidInput, "--metrics: unknown metric '" + metric +
+                                                "'; known: hr, ndcg, recall, trecall, precision, map, mrr, coverage, ils, "
+                                                "genre_coverage, rmse, mae");
+    }
+    for (const int k : ks) cols.push_back(metric + "@" + std::to_string(k));
+  }
+  return cols;
+}
+}  // namespace
+
+std::vector<std::string> EvalCliOptions::columns() const { return metric_columns(*this); }
+
+std::string format_table(const std::vector<ModelResult>& results, const EvalCliOptions& options) {
+  const auto cols = metric_columns(options);
+  std::string out = "| model | params | fit s |";
+  for (const auto& c : cols) out += " " + c + " |";
+  out += "\n|---|---|---|";
+  for (std::size_t i = 0; i < cols.size(); ++i) out += "---|";
+  out += "\n";
+  char buf[64];
+  for (const ModelResult& r : results) {
+    const auto mean = r.mean();
+    const auto sd = r.stddev();
+    std::snprintf(buf, sizeof buf, "%.2f", r.mean_fit_seconds());
+    out += "| " + r.model + " | " + (r.changed.empty() ? "defaults" : r.changed) + " | " + buf + " |";
+    for (const auto& c : cols) {
+      const auto it = mean.find(c);
+      if (it == mean.end()) {
+        out += " - |";
+        continue;
+      }
+      if (sd.count(c) > 0) {
+        std::snprintf(buf, sizeof buf, " %.4f ± %.4f |", it->second, sd.at(c));
+      } else {
+        std::snprintf(buf, sizeof buf, " %.4f |", it->second);
+      }
+      out += buf;
+    }
+    out += "\n";
+  }
+  return out;
+}
+
+nlohmann::json results_json(const std::vector<ModelResult>& results, const Dataset& dataset,
+                            const std::vector<Split>& splits, const EvalCliOptions& options) {
+  nlohmann::json j;
+  j["protocol"] = {{"name", options.load_split.empty() ? options.split.protocol : "loaded"},
+                   {"split_folder", options.load_split},
+                   {"threshold", options.split.threshold},
+                   {"test_frac", options.split.test_frac},
+                   {"folds", options.split.folds},
+                   {"seed", options.split.seed},
+                   {"values", options.values},
+                   {"splits", splits.size()},
+                   {"k", parse_ks(options.ks)}};
+  j["dataset"] = {{"movielens", dataset.movielens},
+                  {"users", dataset.ratings.n_users()},
+                  {"items", dataset.catalog.size()},
+                  {"ratings", dataset.ratings.nnz()},
+                  {"fingerprint", hex64(dataset.fingerprint)}};
+  nlohmann::json rows = nlohmann::json::array();
+  for (const ModelResult& r : results) {
+    nlohmann::json row;
+    row["model"] = r.model;
+    row["params"] = r.params;
+    row["fit_seconds"] = r.mean_fit_seconds();
+    row["runs"] = r.runs.size();
+    row["metrics"] = r.mean();
+    row["std"] = r.stddev();
+    rows.push_back(row);
+  }
+  j["results"] = rows;
+  return j;
+}
+
+}  // namespace mn::cli
