@@ -60,7 +60,7 @@ void save_model(const Recommender& model, const std::filesystem::path& dir, cons
     manifest["users"] = model.n_users();
     manifest["items"] = model.n_items();
     manifest["data_fingerprint"] = extras.data_fingerprint;
-    manifest["metrics"] = extras.metrics;
+    manifest["metrics"] = extras.metrics.is_null() ? nlohmann::json::object() : extras.metrics;
     write_file_atomic(tmp / "manifest.json", manifest.dump(2) + "\n");
     std::error_code ec;
     std::filesystem::remove_all(dir, ec);

@@ -10,5 +10,8 @@ void add_ingest_command(CLI::App& app);
 void add_synth_command(CLI::App& app);
 void add_fetch_command(CLI::App& app);
 void add_eval_command(CLI::App& app);
+void add_tune_command(CLI::App& app);
+void add_fit_command(CLI::App& app);
+void add_recommend_command(CLI::App& app);
 
 }  // namespace mn::cli

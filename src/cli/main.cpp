@@ -19,6 +19,9 @@ int main(int argc, char** argv) {
   mn::cli::add_synth_command(app);
   mn::cli::add_fetch_command(app);
   mn::cli::add_eval_command(app);
+  mn::cli::add_tune_command(app);
+  mn::cli::add_fit_command(app);
+  mn::cli::add_recommend_command(app);
 
   try {
     app.parse(argc, argv);
