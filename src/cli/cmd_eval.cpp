@@ -33,7 +33,7 @@ void add_eval_command(CLI::App& app) {
     const ItemGenres genres = item_genres(dataset.catalog);
     std::vector<ModelResult> results;
     for (const ModelSpec& spec : specs) {
-      results.push_back(run_model(spec, splits, genres, *options));
+      results.push_back(run_model(spec, splits, dataset.catalog, genres, *options));
     }
     const std::string table = format_table(results, *options);
     std::fwrite(table.data(), 1, table.size(), stdout);

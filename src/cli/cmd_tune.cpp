@@ -105,7 +105,7 @@ void add_tune_command(CLI::App& app) {
     const ItemGenres genres = item_genres(dataset.catalog);
     Progress progress("tune " + specs[0].name, grid.size(), "configurations");
     for (std::size_t g = 0; g < grid.size(); ++g) {
-      grid[g].validation = fit_and_score(grid[g].spec, split, split.train, split.validation, genres, *options);
+      grid[g].validation = fit_and_score(grid[g].spec, split, split.train, split.validation, dataset.catalog, genres, *options);
       if (grid[g].validation.metrics.count(options->metric) == 0) {
         throw Error(ErrorKind::kInvalidInput, "--metric " + options->metric + " is not computed; check --k");
       }
@@ -136,7 +136,7 @@ void add_tune_command(CLI::App& app) {
     for (int s = 0; s < seeds; ++s) {
       ModelSpec seeded = grid[0].spec;
       if (seeds > 1) seeded.settings.emplace_back("seed", std::to_string(s));
-      best.runs.push_back(fit_and_score(seeded, split, fit_rows, split.test, genres, *options));
+      best.runs.push_back(fit_and_score(seeded, split, fit_rows, split.test, dataset.catalog, genres, *options));
     }
     out += "\nbest on validation: " + grid[0].label + "; refitted on train + validation, test:\n";
     out += format_table({best}, *options);

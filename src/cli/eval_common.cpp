@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "cf/features.h"
 #include "util/error.h"
 #include "util/hash.h"
 #include "util/progress.h"
@@ -83,12 +84,18 @@ double ModelResult::mean_fit_seconds() const {
 }
 
 RunMetrics fit_and_score(const ModelSpec& spec, const Split& split, const std::vector<RatingTriple>& fit_rows,
-                         const std::vector<RatingTriple>& heldout, const ItemGenres& genres, const EvalCliOptions& options) {
+                         const std::vector<RatingTriple>& heldout, const Catalog& catalog, const ItemGenres& genres,
+                         const EvalCliOptions& options) {
   const bool binary = options.values == "binary";
   const CsrMatrix train = to_matrix(fit_rows, split.n_users, split.n_items, binary);
   std::unique_ptr<Recommender> model = make_model(spec);
   FitContext ctx;
   ctx.threads = options.threads;
+  ItemFeatures features;
+  if (model->params().has("item_features") && model->params().get_choice("item_features") != "none") {
+    features = build_item_features(catalog, model->params().get_choice("item_features"));
+    ctx.item_features = &features.matrix;
+  }
   RunMetrics run;
   const auto t0 = std::chrono::steady_clock::now();
   model->fit(train, ctx);
@@ -109,8 +116,8 @@ RunMetrics fit_and_score(const ModelSpec& spec, const Split& split, const std::v
   return run;
 }
 
-ModelResult run_model(const ModelSpec& spec, const std::vector<Split>& splits, const ItemGenres& genres,
-                      const EvalCliOptions& options) {
+ModelResult run_model(const ModelSpec& spec, const std::vector<Split>& splits, const Catalog& catalog,
+                      const ItemGenres& genres, const EvalCliOptions& options) {
   const ModelInfo& info = find_model(spec.name);
   ModelResult result;
   result.model = spec.name;
@@ -126,7 +133,7 @@ ModelResult run_model(const ModelSpec& spec, const std::vector<Split>& splits, c
     for (int s = 0; s < seeds; ++s) {
       ModelSpec seeded = spec;
       if (seeds > 1) seeded.settings.emplace_back("seed", std::to_string(s));
-      result.runs.push_back(fit_and_score(seeded, split, fit_rows, split.test, genres, options));
+      result.runs.push_back(fit_and_score(seeded, split, fit_rows, split.test, catalog, genres, options));
       if (!Progress::quiet()) {
         std::fprintf(stderr, "%s %s on %s: fit %.2f s, eval %.2f s\n", spec.name.c_str(), result.changed.c_str(),
                      split.name.c_str(), result.runs.back().fit_seconds, result.runs.back().eval_seconds);

@@ -53,11 +53,13 @@ struct ModelResult {
 
 // Fits spec on each split (train + validation when there is one) and scores its test part;
 // stochastic models once per seed.
-ModelResult run_model(const ModelSpec& spec, const std::vector<Split>& splits, const ItemGenres& genres,
-                      const EvalCliOptions& options);
+ModelResult run_model(const ModelSpec& spec, const std::vector<Split>& splits, const Catalog& catalog,
+                      const ItemGenres& genres, const EvalCliOptions& options);
 // Fits and scores one model on one split: fit on `fit_rows`, evaluate on `heldout`.
+// Item features (genres, tags) are built from the catalog when the model's `item_features` asks.
 RunMetrics fit_and_score(const ModelSpec& spec, const Split& split, const std::vector<RatingTriple>& fit_rows,
-                         const std::vector<RatingTriple>& heldout, const ItemGenres& genres, const EvalCliOptions& options);
+                         const std::vector<RatingTriple>& heldout, const Catalog& catalog, const ItemGenres& genres,
+                         const EvalCliOptions& options);
 
 std::string format_table(const std::vector<ModelResult>& results, const EvalCliOptions& options);
 nlohmann::json results_json(const std::vector<ModelResult>& results, const Dataset& dataset,
