@@ -47,7 +47,8 @@ void BM_ReadRatingsCsv(benchmark::State& state) {
   mn::Progress::set_quiet(true);
   const auto path = datasets() / "ml-latest-small" / "ratings.csv";
   for (auto _ : state) {
-    benchmark::DoNotOptimize(mn::read_ratings_csv(path, {0.5f, 5.0f, true}, static_cast<int>(state.range(0))));
+    benchmark::DoNotOptimize(
+        mn::read_ratings_csv(path, {0.5f, 5.0f, true}, static_cast<int>(state.range(0))));
   }
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) *
                           static_cast<std::int64_t>(std::filesystem::file_size(path)));

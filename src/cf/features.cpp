@@ -10,7 +10,8 @@ ItemFeatures build_item_features(const Catalog& catalog, const std::string& whic
   const bool genres = which == "genres" || which == "genres+tags";
   const bool tags = which == "tags" || which == "genres+tags";
   if (!genres && !tags) {
-    throw Error(ErrorKind::kInvalidInput, "item features '" + which + "': expected genres, tags or genres+tags");
+    throw Error(ErrorKind::kInvalidInput,
+                "item features '" + which + "': expected genres, tags or genres+tags");
   }
   std::map<std::string, int> tag_count;
   if (tags) {
@@ -38,7 +39,8 @@ ItemFeatures build_item_features(const Catalog& catalog, const std::string& whic
       }
     }
   }
-  out.matrix = CsrMatrix::from_entries(catalog.size(), static_cast<std::int32_t>(column.size()), std::move(entries));
+  out.matrix =
+      CsrMatrix::from_entries(catalog.size(), static_cast<std::int32_t>(column.size()), std::move(entries));
   return out;
 }
 

@@ -11,8 +11,8 @@
 namespace mn {
 
 struct ItemFeatures {
-  CsrMatrix matrix;                 // items x features, values 1
-  std::vector<std::string> names;   // "genre:Comedy", "tag:pixar"
+  CsrMatrix matrix;                // items x features, values 1
+  std::vector<std::string> names;  // "genre:Comedy", "tag:pixar"
 };
 
 // which: "genres", "tags" or "genres+tags". Tags used by fewer than min_tag_count movies are left

@@ -17,10 +17,14 @@ std::string format_number(double v) {
 
 const char* type_name(ParamType t) {
   switch (t) {
-    case ParamType::kInt: return "int";
-    case ParamType::kFloat: return "float";
-    case ParamType::kBool: return "bool";
-    case ParamType::kChoice: return "choice";
+    case ParamType::kInt:
+      return "int";
+    case ParamType::kFloat:
+      return "float";
+    case ParamType::kBool:
+      return "bool";
+    case ParamType::kChoice:
+      return "choice";
   }
   return "?";
 }
@@ -88,7 +92,8 @@ const ParamSpec& Params::spec(std::string_view name) const {
   std::string known;
   for (const ParamSpec& s : specs_) known += (known.empty() ? "" : ", ") + s.name;
   throw Error(ErrorKind::kInvalidInput,
-              "unknown parameter '" + std::string(name) + "'" + (known.empty() ? " (this model takes none)" : "; known: " + known));
+              "unknown parameter '" + std::string(name) + "'" +
+                  (known.empty() ? " (this model takes none)" : "; known: " + known));
 }
 
 bool Params::has(std::string_view name) const {
@@ -125,7 +130,8 @@ bool Params::get_bool(std::string_view name) const {
 
 const std::string& Params::get_choice(std::string_view name) const {
   const ParamSpec& s = spec(name);
-  if (s.type != ParamType::kChoice) throw Error(ErrorKind::kInternal, "parameter " + s.name + " is not a choice");
+  if (s.type != ParamType::kChoice)
+    throw Error(ErrorKind::kInternal, "parameter " + s.name + " is not a choice");
   return values_.find(s.name)->second;
 }
 
@@ -134,10 +140,18 @@ nlohmann::json Params::to_json() const {
   for (const ParamSpec& s : specs_) {
     const std::string& v = values_.find(s.name)->second;
     switch (s.type) {
-      case ParamType::kInt: j[s.name] = *parse_int(v); break;
-      case ParamType::kFloat: j[s.name] = *parse_double(v); break;
-      case ParamType::kBool: j[s.name] = v == "true"; break;
-      case ParamType::kChoice: j[s.name] = v; break;
+      case ParamType::kInt:
+        j[s.name] = *parse_int(v);
+        break;
+      case ParamType::kFloat:
+        j[s.name] = *parse_double(v);
+        break;
+      case ParamType::kBool:
+        j[s.name] = v == "true";
+        break;
+      case ParamType::kChoice:
+        j[s.name] = v;
+        break;
     }
   }
   return j;
@@ -161,7 +175,8 @@ void Params::set_json(const nlohmann::json& values) {
 
 std::string Params::to_string() const {
   std::string out;
-  for (const ParamSpec& s : specs_) out += (out.empty() ? "" : ",") + s.name + "=" + values_.find(s.name)->second;
+  for (const ParamSpec& s : specs_)
+    out += (out.empty() ? "" : ",") + s.name + "=" + values_.find(s.name)->second;
   return out;
 }
 
@@ -199,13 +214,15 @@ ModelSpec parse_model_spec(std::string_view text) {
   text = trim(text);
   const std::size_t colon = text.find(':');
   spec.name = std::string(trim(text.substr(0, colon)));
-  if (spec.name.empty()) throw Error(ErrorKind::kInvalidInput, "model spec '" + std::string(text) + "': missing model name");
+  if (spec.name.empty())
+    throw Error(ErrorKind::kInvalidInput, "model spec '" + std::string(text) + "': missing model name");
   if (colon == std::string_view::npos) return spec;
   for (const auto part : split(text.substr(colon + 1), ",")) {
     if (trim(part).empty()) continue;
     const std::size_t eq = part.find('=');
     if (eq == std::string_view::npos) {
-      throw Error(ErrorKind::kInvalidInput, "model spec '" + std::string(text) + "': expected key=value, found '" + std::string(part) + "'");
+      throw Error(ErrorKind::kInvalidInput, "model spec '" + std::string(text) +
+                                                "': expected key=value, found '" + std::string(part) + "'");
     }
     spec.settings.emplace_back(std::string(trim(part.substr(0, eq))), std::string(trim(part.substr(eq + 1))));
   }
@@ -217,7 +234,8 @@ std::vector<ModelSpec> parse_model_list(std::string_view text) {
   for (const auto part : split(text, ";")) {
     if (!trim(part).empty()) out.push_back(parse_model_spec(part));
   }
-  if (out.empty()) throw Error(ErrorKind::kInvalidInput, "--models: give at least one model, e.g. \"pop;als:factors=64\"");
+  if (out.empty())
+    throw Error(ErrorKind::kInvalidInput, "--models: give at least one model, e.g. \"pop;als:factors=64\"");
   return out;
 }
 

@@ -12,8 +12,22 @@ ModelInfo popularity_model_info() {
   info.name = "pop";
   info.description = "most popular items: count of positives, or damped mean rating";
   info.params = {
-      {"by", ParamType::kChoice, "count", 0, 0, {"count", "mean"}, "rank by number of positives or by damped mean value", {}},
-      {"damping", ParamType::kFloat, "10", 0, 1e9, {}, "prior weight of the global mean for by=mean (pseudo-ratings)", {}},
+      {"by",
+       ParamType::kChoice,
+       "count",
+       0,
+       0,
+       {"count", "mean"},
+       "rank by number of positives or by damped mean value",
+       {}},
+      {"damping",
+       ParamType::kFloat,
+       "10",
+       0,
+       1e9,
+       {},
+       "prior weight of the global mean for by=mean (pseudo-ratings)",
+       {}},
   };
   info.make = [](Params p) { return std::make_unique<Popularity>(std::move(p)); };
   return info;
@@ -40,9 +54,12 @@ void Popularity::fit(const CsrMatrix& user_items, const FitContext&) {
   }
 }
 
-void Popularity::score(std::int32_t, std::span<float> out) const { std::copy(scores_.begin(), scores_.end(), out.begin()); }
+void Popularity::score(std::int32_t, std::span<float> out) const {
+  std::copy(scores_.begin(), scores_.end(), out.begin());
+}
 
-void Popularity::score_history(std::span<const std::int32_t>, std::span<const float>, std::span<float> out) const {
+void Popularity::score_history(std::span<const std::int32_t>, std::span<const float>,
+                               std::span<float> out) const {
   std::copy(scores_.begin(), scores_.end(), out.begin());
 }
 

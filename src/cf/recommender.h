@@ -20,7 +20,7 @@ struct ScoredItem {
 };
 
 struct FitContext {
-  int threads = 0;                           // 0: every core
+  int threads = 0;  // 0: every core
   bool show_progress = false;
   const CsrMatrix* item_features = nullptr;  // items x features (genres, tags) for hybrid models
 };
@@ -66,7 +66,8 @@ std::vector<ScoredItem> top_k(std::span<const float> scores, int k);
 void exclude_items(std::span<float> scores, std::span<const std::int32_t> items);
 
 // Convenience: score, drop what the user has in `seen` (their row), take the top k.
-std::vector<ScoredItem> recommend(const Recommender& model, std::int32_t user, int k, const CsrMatrix* seen = nullptr);
+std::vector<ScoredItem> recommend(const Recommender& model, std::int32_t user, int k,
+                                  const CsrMatrix* seen = nullptr);
 std::vector<ScoredItem> recommend_history(const Recommender& model, std::span<const std::int32_t> items,
                                           std::span<const float> values, int k, bool exclude_history = true);
 

@@ -44,7 +44,8 @@ CsrMatrix CsrMatrix::transpose() const {
   std::vector<std::int64_t> cursor(t.indptr.begin(), t.indptr.end() - 1);
   for (std::int32_t r = 0; r < rows; ++r) {
     for (std::int64_t p = row_begin(r); p < row_end(r); ++p) {
-      const auto slot = static_cast<std::size_t>(cursor[static_cast<std::size_t>(indices[static_cast<std::size_t>(p)])]++);
+      const auto slot =
+          static_cast<std::size_t>(cursor[static_cast<std::size_t>(indices[static_cast<std::size_t>(p)])]++);
       t.indices[slot] = r;
       t.values[slot] = values[static_cast<std::size_t>(p)];
     }

@@ -16,7 +16,7 @@ struct SparseEntry {
 struct CsrMatrix {
   std::int32_t rows = 0;
   std::int32_t cols = 0;
-  std::vector<std::int64_t> indptr;  // rows + 1
+  std::vector<std::int64_t> indptr;   // rows + 1
   std::vector<std::int32_t> indices;  // column of each entry, ascending within a row
   std::vector<float> values;
 

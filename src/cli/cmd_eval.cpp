@@ -20,10 +20,12 @@ void add_eval_command(CLI::App& app) {
   auto options = std::make_shared<EvalCliOptions>();
   CLI::App* cmd = app.add_subcommand("eval", "fit models on a split and print their metrics side by side");
   options->add_options(*cmd);
-  cmd->add_option("--models", options->models, "models and parameters, e.g. \"pop;itemknn:sim=bm25,k=100;als:factors=64\"")
+  cmd->add_option("--models", options->models,
+                  "models and parameters, e.g. \"pop;itemknn:sim=bm25,k=100;als:factors=64\"")
       ->required();
   cmd->add_option("--json", options->json_out, "also write the results as JSON to this file");
-  cmd->add_option("--seeds", options->seeds, "fit stochastic models with seeds 0..N-1 and report mean ± std")->check(CLI::Range(1, 100));
+  cmd->add_option("--seeds", options->seeds, "fit stochastic models with seeds 0..N-1 and report mean ± std")
+      ->check(CLI::Range(1, 100));
   cmd->callback([options] {
     options->columns();
     const std::vector<ModelSpec> specs = parse_model_list(options->models);

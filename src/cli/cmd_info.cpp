@@ -13,7 +13,8 @@ void add_info_command(CLI::App& app) {
     bool json = false;
   };
   auto options = std::make_shared<Options>();
-  CLI::App* cmd = app.add_subcommand("info", "load the data and print its summary (counts, metadata coverage, skipped rows)");
+  CLI::App* cmd = app.add_subcommand(
+      "info", "load the data and print its summary (counts, metadata coverage, skipped rows)");
   options->source.add_options(*cmd);
   cmd->add_flag("--json", options->json, "print the summary as JSON");
   cmd->callback([options] {

@@ -21,9 +21,11 @@ CsrMatrix fitting_matrix(const Dataset& d, double threshold, bool binary) {
   std::vector<RatingTriple> rows;
   const Interactions& x = d.ratings;
   for (std::int32_t u = 0; u < x.n_users(); ++u) {
-    for (auto p = x.user_ptr[static_cast<std::size_t>(u)]; p < x.user_ptr[static_cast<std::size_t>(u) + 1]; ++p) {
+    for (auto p = x.user_ptr[static_cast<std::size_t>(u)]; p < x.user_ptr[static_cast<std::size_t>(u) + 1];
+         ++p) {
       const auto i = static_cast<std::size_t>(p);
-      if (!binary || x.ratings[i] >= threshold) rows.push_back({u, x.items[i], x.ratings[i], x.timestamps[i]});
+      if (!binary || x.ratings[i] >= threshold)
+        rows.push_back({u, x.items[i], x.ratings[i], x.timestamps[i]});
     }
   }
   return to_matrix(rows, x.n_users(), d.catalog.size(), binary);
@@ -45,14 +47,17 @@ std::int32_t find_title(const Dataset& d, const std::string& wanted) {
         if (open != std::string::npos) t = t.substr(0, open);
       }
       if (t != w) continue;
-      const std::int64_t count = d.ratings.item_ptr[static_cast<std::size_t>(i) + 1] - d.ratings.item_ptr[static_cast<std::size_t>(i)];
+      const std::int64_t count = d.ratings.item_ptr[static_cast<std::size_t>(i) + 1] -
+                                 d.ratings.item_ptr[static_cast<std::size_t>(i)];
       if (count > best_count) {
         best = i;
         best_count = count;
       }
     }
   }
-  if (best < 0) throw Error(ErrorKind::kNotFound, "no movie titled \"" + wanted + "\" (give the title as in movies.csv, e.g. \"Toy Story (1995)\")");
+  if (best < 0)
+    throw Error(ErrorKind::kNotFound, "no movie titled \"" + wanted +
+                                          "\" (give the title as in movies.csv, e.g. \"Toy Story (1995)\")");
   return best;
 }
 
@@ -70,10 +75,14 @@ void add_fit_command(CLI::App& app) {
   auto o = std::make_shared<Options>();
   CLI::App* cmd = app.add_subcommand("fit", "fit one model on all of the data and save it as a model folder");
   o->source.add_options(*cmd);
-  cmd->add_option("--model", o->model, "model and parameters, e.g. \"als:factors=64,regularization=30,alpha=5\"")->required();
+  cmd->add_option("--model", o->model,
+                  "model and parameters, e.g. \"als:factors=64,regularization=30,alpha=5\"")
+      ->required();
   cmd->add_option("--out", o->out, "model folder to write (manifest.json + .npy arrays)")->required();
   cmd->add_option("--threshold", o->threshold, "ratings >= this are positives")->capture_default_str();
-  cmd->add_option("--values", o->values, "binary positives or the ratings")->check(CLI::IsMember({"binary", "rating"}))->capture_default_str();
+  cmd->add_option("--values", o->values, "binary positives or the ratings")
+      ->check(CLI::IsMember({"binary", "rating"}))
+      ->capture_default_str();
   cmd->add_option("--threads", o->threads, "threads (0: every core)")->capture_default_str();
   cmd->callback([o] {
     auto model = make_model(o->model);
@@ -101,40 +110,46 @@ void add_recommend_command(CLI::App& app) {
     double threshold = 4.0;
   };
   auto o = std::make_shared<Options>();
-  CLI::App* cmd = app.add_subcommand("recommend", "recommend movies from a saved model for a user or a list of liked titles");
+  CLI::App* cmd = app.add_subcommand(
+      "recommend", "recommend movies from a saved model for a user or a list of liked titles");
   o->source.add_options(*cmd);
   cmd->add_option("--model-dir", o->model_dir, "a folder written by `movienight fit`")->required();
   auto* user = cmd->add_option("--user", o->user, "a userId of the data");
   auto* like = cmd->add_option("--like", o->likes, "a liked title, e.g. \"Toy Story (1995)\" (repeatable)");
   user->excludes(like);
   cmd->add_option("--k", o->k, "how many")->check(CLI::Range(1, 1000))->capture_default_str();
-  cmd->add_option("--threshold", o->threshold, "a known user's ratings >= this count as liked")->capture_default_str();
+  cmd->add_option("--threshold", o->threshold, "a known user's ratings >= this count as liked")
+      ->capture_default_str();
   cmd->callback([o] {
-    if (o->user < 0 && o->likes.empty()) throw Error(ErrorKind::kInvalidInput, "give --user ID or at least one --like TITLE");
+    if (o->user < 0 && o->likes.empty())
+      throw Error(ErrorKind::kInvalidInput, "give --user ID or at least one --like TITLE");
     auto model = load_model(o->model_dir);
     const Dataset dataset = o->source.load();
     const std::string fingerprint = read_manifest(o->model_dir).value("data_fingerprint", "");
     if (model->n_items() != dataset.catalog.size()) {
-      throw Error(ErrorKind::kInvalidInput, o->model_dir + ": the model has " + std::to_string(model->n_items()) +
-                                                " items but the data has " + std::to_string(dataset.catalog.size()) +
-                                                "; fit it on this data");
+      throw Error(ErrorKind::kInvalidInput,
+                  o->model_dir + ": the model has " + std::to_string(model->n_items()) +
+                      " items but the data has " + std::to_string(dataset.catalog.size()) +
+                      "; fit it on this data");
     }
     if (!fingerprint.empty() && fingerprint != hex64(dataset.fingerprint)) {
-      std::fprintf(stderr, "note: the model was fitted on other data (fingerprint %s, data %s)\n", fingerprint.c_str(),
-                   hex64(dataset.fingerprint).c_str());
+      std::fprintf(stderr, "note: the model was fitted on other data (fingerprint %s, data %s)\n",
+                   fingerprint.c_str(), hex64(dataset.fingerprint).c_str());
     }
     std::vector<ScoredItem> recs;
     std::vector<std::int32_t> known;
     if (o->user >= 0) {
       const auto& ids = dataset.ratings.user_ids;
       const auto it = std::lower_bound(ids.begin(), ids.end(), o->user);
-      if (it == ids.end() || *it != o->user) throw Error(ErrorKind::kNotFound, "userId " + std::to_string(o->user) + " is not in the data");
+      if (it == ids.end() || *it != o->user)
+        throw Error(ErrorKind::kNotFound, "userId " + std::to_string(o->user) + " is not in the data");
       const auto u = static_cast<std::int32_t>(it - ids.begin());
       std::vector<float> scores(static_cast<std::size_t>(model->n_items()));
       if (u < model->n_users()) {
         model->score(u, scores);
       } else {
-        throw Error(ErrorKind::kInvalidInput, "userId " + std::to_string(o->user) + " is beyond the model's users");
+        throw Error(ErrorKind::kInvalidInput,
+                    "userId " + std::to_string(o->user) + " is beyond the model's users");
       }
       exclude_items(scores, dataset.ratings.user_items(u));  // never what they already rated
       recs = top_k(scores, o->k);
@@ -147,7 +162,8 @@ void add_recommend_command(CLI::App& app) {
       const Movie& m = dataset.catalog[recs[r].item];
       std::string genres;
       for (const auto& g : m.genres) genres += (genres.empty() ? "" : "|") + g;
-      std::printf("%2zu. %-60s %8.4f  %s\n", r + 1, m.title.c_str(), static_cast<double>(recs[r].score), genres.c_str());
+      std::printf("%2zu. %-60s %8.4f  %s\n", r + 1, m.title.c_str(), static_cast<double>(recs[r].score),
+                  genres.c_str());
     }
   });
 }

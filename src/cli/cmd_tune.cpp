@@ -22,7 +22,8 @@ std::vector<std::vector<std::pair<std::string, std::string>>> expand_grid(const 
   for (const auto axis : split(text, ";")) {
     if (trim(axis).empty()) continue;
     const std::size_t eq = axis.find('=');
-    if (eq == std::string_view::npos) throw Error(ErrorKind::kInvalidInput, "--grid: expected name=v1,v2 in '" + std::string(axis) + "'");
+    if (eq == std::string_view::npos)
+      throw Error(ErrorKind::kInvalidInput, "--grid: expected name=v1,v2 in '" + std::string(axis) + "'");
     const std::string name(trim(axis.substr(0, eq)));
     std::vector<std::string> values;
     for (const auto v : split(axis.substr(eq + 1), ",")) {
@@ -54,7 +55,8 @@ Split with_validation(Split split, std::uint64_t seed) {
     if (rows.size() >= 5) {
       std::shuffle(rows.begin(), rows.end(), rng);
       const auto n_val = static_cast<std::size_t>(std::ceil(0.2 * static_cast<double>(rows.size())));
-      split.validation.insert(split.validation.end(), rows.begin(), rows.begin() + static_cast<std::ptrdiff_t>(n_val));
+      split.validation.insert(split.validation.end(), rows.begin(),
+                              rows.begin() + static_cast<std::ptrdiff_t>(n_val));
       split.train.insert(split.train.end(), rows.begin() + static_cast<std::ptrdiff_t>(n_val), rows.end());
     } else {
       split.train.insert(split.train.end(), rows.begin(), rows.end());
@@ -77,10 +79,14 @@ void add_tune_command(CLI::App& app) {
     std::string metric = "ndcg@10";
   };
   auto options = std::make_shared<Options>();
-  CLI::App* cmd = app.add_subcommand("tune", "grid search on validation; the best configuration is refitted and tested once");
+  CLI::App* cmd = app.add_subcommand(
+      "tune", "grid search on validation; the best configuration is refitted and tested once");
   options->add_options(*cmd);
-  cmd->add_option("--models", options->models, "one model with its fixed parameters, e.g. \"als:iterations=15\"")->required();
-  cmd->add_option("--grid", options->grid, "values to try, e.g. \"factors=64,128;regularization=0.1,1,10,30,100\"")
+  cmd->add_option("--models", options->models,
+                  "one model with its fixed parameters, e.g. \"als:iterations=15\"")
+      ->required();
+  cmd->add_option("--grid", options->grid,
+                  "values to try, e.g. \"factors=64,128;regularization=0.1,1,10,30,100\"")
       ->required();
   cmd->add_option("--metric", options->metric, "validation metric to maximise")->capture_default_str();
   cmd->add_option("--json", options->json_out, "also write the grid and the test result as JSON");
@@ -100,12 +106,15 @@ void add_tune_command(CLI::App& app) {
     }
     const Dataset dataset = options->source.load();
     const std::vector<Split> splits = options->splits(dataset);
-    if (splits.size() != 1) throw Error(ErrorKind::kInvalidInput, "tune needs a protocol with one split (loo, holdout, strong, random or --load-split)");
+    if (splits.size() != 1)
+      throw Error(ErrorKind::kInvalidInput,
+                  "tune needs a protocol with one split (loo, holdout, strong, random or --load-split)");
     const Split split = with_validation(splits[0], options->split.seed);
     const ItemGenres genres = item_genres(dataset.catalog);
     Progress progress("tune " + specs[0].name, grid.size(), "configurations");
     for (std::size_t g = 0; g < grid.size(); ++g) {
-      grid[g].validation = fit_and_score(grid[g].spec, split, split.train, split.validation, dataset.catalog, genres, *options);
+      grid[g].validation = fit_and_score(grid[g].spec, split, split.train, split.validation, dataset.catalog,
+                                         genres, *options);
       if (grid[g].validation.metrics.count(options->metric) == 0) {
         throw Error(ErrorKind::kInvalidInput, "--metric " + options->metric + " is not computed; check --k");
       }
@@ -115,7 +124,8 @@ void add_tune_command(CLI::App& app) {
     std::stable_sort(grid.begin(), grid.end(), [&](const GridRow& a, const GridRow& b) {
       return a.validation.metrics.at(options->metric) > b.validation.metrics.at(options->metric);
     });
-    std::string out = "| rank | " + specs[0].name + " grid | validation " + options->metric + " | fit s |\n|---|---|---|---|\n";
+    std::string out = "| rank | " + specs[0].name + " grid | validation " + options->metric +
+                      " | fit s |\n|---|---|---|---|\n";
     char buf[256];
     for (std::size_t r = 0; r < grid.size(); ++r) {
       std::snprintf(buf, sizeof buf, "| %zu | %s | %.4f | %.2f |\n", r + 1, grid[r].label.c_str(),
@@ -136,7 +146,8 @@ void add_tune_command(CLI::App& app) {
     for (int s = 0; s < seeds; ++s) {
       ModelSpec seeded = grid[0].spec;
       if (seeds > 1) seeded.settings.emplace_back("seed", std::to_string(s));
-      best.runs.push_back(fit_and_score(seeded, split, fit_rows, split.test, dataset.catalog, genres, *options));
+      best.runs.push_back(
+          fit_and_score(seeded, split, fit_rows, split.test, dataset.catalog, genres, *options));
     }
     out += "\nbest on validation: " + grid[0].label + "; refitted on train + validation, test:\n";
     out += format_table({best}, *options);
@@ -145,7 +156,9 @@ void add_tune_command(CLI::App& app) {
       nlohmann::json j = results_json({best}, dataset, splits, *options);
       nlohmann::json rows = nlohmann::json::array();
       for (const GridRow& g : grid) {
-        rows.push_back({{"params", g.label}, {"validation", g.validation.metrics}, {"fit_seconds", g.validation.fit_seconds}});
+        rows.push_back({{"params", g.label},
+                        {"validation", g.validation.metrics},
+                        {"fit_seconds", g.validation.fit_seconds}});
       }
       j["grid"] = rows;
       j["metric"] = options->metric;

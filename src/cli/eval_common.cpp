@@ -15,19 +15,24 @@ namespace mn::cli {
 
 void EvalCliOptions::add_options(CLI::App& command) {
   source.add_options(command);
-  command.add_option("--protocol", split.protocol, "loo, holdout, kfold, random, predefined, strong, sampled")
+  command
+      .add_option("--protocol", split.protocol, "loo, holdout, kfold, random, predefined, strong, sampled")
       ->capture_default_str();
   command.add_option("--threshold", split.threshold, "ratings >= this are positives")->capture_default_str();
-  command.add_option("--test-frac", split.test_frac, "holdout / random: fraction held out")->capture_default_str();
+  command.add_option("--test-frac", split.test_frac, "holdout / random: fraction held out")
+      ->capture_default_str();
   command.add_option("--folds", split.folds, "kfold: number of folds")->capture_default_str();
   command.add_option("--seed", split.seed, "seed of the split")->capture_default_str();
-  command.add_option("--heldout-users", split.heldout_users, "strong: number of held-out users (default 10 %)");
+  command.add_option("--heldout-users", split.heldout_users,
+                     "strong: number of held-out users (default 10 %)");
   command.add_option("--load-split", load_split, "use train.csv / val.csv / test.csv from this folder");
   command.add_option("--save-split", save_split, "write the split as train.csv / val.csv / test.csv here");
   command.add_option("--k", ks, "cut-offs, e.g. 10,20,100")->capture_default_str();
-  command.add_option("--metrics", metrics,
-                     "table columns (JSON has all): hr, ndcg, recall, trecall, precision, map, mrr, coverage, ils, "
-                     "genre_coverage, rmse, mae")
+  command
+      .add_option(
+          "--metrics", metrics,
+          "table columns (JSON has all): hr, ndcg, recall, trecall, precision, map, mrr, coverage, ils, "
+          "genre_coverage, rmse, mae")
       ->capture_default_str();
   command.add_option("--threads", threads, "threads (0: every core)")->capture_default_str();
   command.add_option("--values", values, "what the models fit on: binary positives or the ratings")
@@ -43,7 +48,9 @@ std::vector<Split> EvalCliOptions::splits(const Dataset& dataset) const {
     out = make_splits(dataset, split);
   }
   if (!save_split.empty()) {
-    if (out.size() != 1) throw Error(ErrorKind::kInvalidInput, "--save-split writes one split; this protocol makes " + std::to_string(out.size()));
+    if (out.size() != 1)
+      throw Error(ErrorKind::kInvalidInput,
+                  "--save-split writes one split; this protocol makes " + std::to_string(out.size()));
     mn::save_split(out[0], dataset, save_split);
     std::fprintf(stderr, "wrote the split to %s\n", save_split.c_str());
   }
@@ -84,8 +91,8 @@ double ModelResult::mean_fit_seconds() const {
 }
 
 RunMetrics fit_and_score(const ModelSpec& spec, const Split& split, const std::vector<RatingTriple>& fit_rows,
-                         const std::vector<RatingTriple>& heldout, const Catalog& catalog, const ItemGenres& genres,
-                         const EvalCliOptions& options) {
+                         const std::vector<RatingTriple>& heldout, const Catalog& catalog,
+                         const ItemGenres& genres, const EvalCliOptions& options) {
   const bool binary = options.values == "binary";
   const CsrMatrix train = to_matrix(fit_rows, split.n_users, split.n_items, binary);
   std::unique_ptr<Recommender> model = make_model(spec);
@@ -129,14 +136,16 @@ ModelResult run_model(const ModelSpec& spec, const std::vector<Split>& splits, c
   const int seeds = info.stochastic ? options.seeds : 1;
   for (const Split& split : splits) {
     // With a validation part, the final model is fitted on train + validation (tuning is `tune`'s job).
-    const std::vector<RatingTriple> fit_rows = split.validation.empty() ? split.train : concat(split.train, split.validation);
+    const std::vector<RatingTriple> fit_rows =
+        split.validation.empty() ? split.train : concat(split.train, split.validation);
     for (int s = 0; s < seeds; ++s) {
       ModelSpec seeded = spec;
       if (seeds > 1) seeded.settings.emplace_back("seed", std::to_string(s));
       result.runs.push_back(fit_and_score(seeded, split, fit_rows, split.test, catalog, genres, options));
       if (!Progress::quiet()) {
-        std::fprintf(stderr, "%s %s on %s: fit %.2f s, eval %.2f s\n", spec.name.c_str(), result.changed.c_str(),
-                     split.name.c_str(), result.runs.back().fit_seconds, result.runs.back().eval_seconds);
+        std::fprintf(stderr, "%s %s on %s: fit %.2f s, eval %.2f s\n", spec.name.c_str(),
+                     result.changed.c_str(), split.name.c_str(), result.runs.back().fit_seconds,
+                     result.runs.back().eval_seconds);
       }
     }
   }
@@ -154,12 +163,13 @@ std::vector<std::string> metric_columns(const EvalCliOptions& options) {
       cols.push_back(metric);
       continue;
     }
-    static const std::vector<std::string> kKnown = {"hr", "ndcg", "recall", "trecall", "precision",
-                                                    "map", "mrr", "coverage", "ils", "genre_coverage"};
+    static const std::vector<std::string> kKnown = {"hr",  "ndcg", "recall",   "trecall", "precision",
+                                                    "map", "mrr",  "coverage", "ils",     "genre_coverage"};
     if (std::find(kKnown.begin(), kKnown.end(), metric) == kKnown.end()) {
-      throw Error(ErrorKind::kInvalidInput, "--metrics: unknown metric '" + metric +
-                                                "'; known: hr, ndcg, recall, trecall, precision, map, mrr, coverage, ils, "
-                                                "genre_coverage, rmse, mae");
+      throw Error(ErrorKind::kInvalidInput,
+                  "--metrics: unknown metric '" + metric +
+                      "'; known: hr, ndcg, recall, trecall, precision, map, mrr, coverage, ils, "
+                      "genre_coverage, rmse, mae");
     }
     for (const int k : ks) cols.push_back(metric + "@" + std::to_string(k));
   }

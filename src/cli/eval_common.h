@@ -44,7 +44,7 @@ struct RunMetrics {
 struct ModelResult {
   std::string model;
   nlohmann::json params;
-  std::string changed;  // parameters that differ from the defaults
+  std::string changed;           // parameters that differ from the defaults
   std::vector<RunMetrics> runs;  // one per split x seed
   std::map<std::string, double> mean() const;
   std::map<std::string, double> stddev() const;
@@ -58,8 +58,8 @@ ModelResult run_model(const ModelSpec& spec, const std::vector<Split>& splits, c
 // Fits and scores one model on one split: fit on `fit_rows`, evaluate on `heldout`.
 // Item features (genres, tags) are built from the catalog when the model's `item_features` asks.
 RunMetrics fit_and_score(const ModelSpec& spec, const Split& split, const std::vector<RatingTriple>& fit_rows,
-                         const std::vector<RatingTriple>& heldout, const Catalog& catalog, const ItemGenres& genres,
-                         const EvalCliOptions& options);
+                         const std::vector<RatingTriple>& heldout, const Catalog& catalog,
+                         const ItemGenres& genres, const EvalCliOptions& options);
 
 std::string format_table(const std::vector<ModelResult>& results, const EvalCliOptions& options);
 nlohmann::json results_json(const std::vector<ModelResult>& results, const Dataset& dataset,

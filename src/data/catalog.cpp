@@ -20,7 +20,8 @@ std::optional<std::int32_t> Catalog::index_of(std::int64_t movie_id) const {
 void Catalog::rebuild_index() {
   by_id_.clear();
   by_id_.reserve(movies_.size());
-  for (std::size_t i = 0; i < movies_.size(); ++i) by_id_.emplace(movies_[i].movie_id, static_cast<std::int32_t>(i));
+  for (std::size_t i = 0; i < movies_.size(); ++i)
+    by_id_.emplace(movies_[i].movie_id, static_cast<std::int32_t>(i));
 }
 
 int year_from_title(std::string_view title) {

@@ -16,19 +16,19 @@ struct Movie {
   std::string title;          // as the file spells it, trailing space trimmed
   int year = 0;               // from "(1995)" at the end of the title; 0 when absent
   std::vector<std::string> genres;
-  std::string imdb_id;        // 7 digits, zero-padded; empty when unknown
-  std::int64_t tmdb_id = 0;   // 0 when unknown
+  std::string imdb_id;            // 7 digits, zero-padded; empty when unknown
+  std::int64_t tmdb_id = 0;       // 0 when unknown
   std::vector<std::string> tags;  // MovieLens user tags, lower-cased, de-duplicated, first-seen order
 
   // TMDB metadata; empty / 0 when no loaded source has it.
   std::string overview;
   std::string tagline;
   std::vector<std::string> keywords;
-  std::vector<std::string> cast;       // billing order, top 5 (top 3 where only that is known)
+  std::vector<std::string> cast;  // billing order, top 5 (top 3 where only that is known)
   std::vector<std::string> directors;
-  float runtime = 0;                   // minutes
-  std::string release_date;            // YYYY-MM-DD, or just YYYY
-  std::string language;                // original language code
+  float runtime = 0;         // minutes
+  std::string release_date;  // YYYY-MM-DD, or just YYYY
+  std::string language;      // original language code
   float popularity = 0;
   float vote_average = 0;
   std::int32_t vote_count = 0;

@@ -19,11 +19,21 @@ constexpr RatingScale kWholeStars{1.0f, 5.0f, false};
 
 bool is_movielens(FileKind kind) {
   switch (kind) {
-    case FileKind::kMlRatingsCsv: case FileKind::kMlMoviesCsv: case FileKind::kMlLinksCsv:
-    case FileKind::kMlTagsCsv: case FileKind::kMlGenomeScores: case FileKind::kMlGenomeTags:
-    case FileKind::kMl1mRatings: case FileKind::kMl1mMovies: case FileKind::kMl1mUsers:
-    case FileKind::kMl100kData: case FileKind::kMl100kItem: case FileKind::kMl100kUser:
-    case FileKind::kMl100kGenre: case FileKind::kMl100kSplitBase: case FileKind::kMl100kSplitTest:
+    case FileKind::kMlRatingsCsv:
+    case FileKind::kMlMoviesCsv:
+    case FileKind::kMlLinksCsv:
+    case FileKind::kMlTagsCsv:
+    case FileKind::kMlGenomeScores:
+    case FileKind::kMlGenomeTags:
+    case FileKind::kMl1mRatings:
+    case FileKind::kMl1mMovies:
+    case FileKind::kMl1mUsers:
+    case FileKind::kMl100kData:
+    case FileKind::kMl100kItem:
+    case FileKind::kMl100kUser:
+    case FileKind::kMl100kGenre:
+    case FileKind::kMl100kSplitBase:
+    case FileKind::kMl100kSplitTest:
       return true;
     default:
       return false;
@@ -32,8 +42,12 @@ bool is_movielens(FileKind kind) {
 
 bool is_tmdb_table(FileKind kind) {
   switch (kind) {
-    case FileKind::kTmdbMetadata: case FileKind::kTmdbKeywords: case FileKind::kTmdbCredits:
-    case FileKind::kTmdbCreditsTop3: case FileKind::kTmdb5000Movies: case FileKind::kTmdbUdacity:
+    case FileKind::kTmdbMetadata:
+    case FileKind::kTmdbKeywords:
+    case FileKind::kTmdbCredits:
+    case FileKind::kTmdbCreditsTop3:
+    case FileKind::kTmdb5000Movies:
+    case FileKind::kTmdbUdacity:
       return true;
     default:
       return false;
@@ -85,7 +99,9 @@ void load_movielens(const MovieLensFolder& ml, Dataset& d) {
 
   if (has(FileKind::kMlMoviesCsv) || has(FileKind::kMlRatingsCsv)) {
     d.movielens = "csv";
-    if (!has(FileKind::kMlMoviesCsv)) throw_input_error((ml.dir / "movies.csv").string(), 0, "missing: MovieLens ratings need the movies file beside them");
+    if (!has(FileKind::kMlMoviesCsv))
+      throw_input_error((ml.dir / "movies.csv").string(), 0,
+                        "missing: MovieLens ratings need the movies file beside them");
     read_movies_csv(path(FileKind::kMlMoviesCsv), d.catalog, d.skipped);
     record_source(d, path(FileKind::kMlMoviesCsv), FileKind::kMlMoviesCsv, d.catalog.size());
     if (has(FileKind::kMlLinksCsv)) {
@@ -95,31 +111,39 @@ void load_movielens(const MovieLensFolder& ml, Dataset& d) {
     if (has(FileKind::kMlRatingsCsv)) raw = read_ratings_csv(path(FileKind::kMlRatingsCsv), kHalfStars);
   } else if (has(FileKind::kMl1mMovies) || has(FileKind::kMl1mRatings)) {
     d.movielens = "ml-1m";
-    if (!has(FileKind::kMl1mMovies)) throw_input_error((ml.dir / "movies.dat").string(), 0, "missing: ratings.dat needs movies.dat beside it");
+    if (!has(FileKind::kMl1mMovies))
+      throw_input_error((ml.dir / "movies.dat").string(), 0,
+                        "missing: ratings.dat needs movies.dat beside it");
     read_movies_1m(path(FileKind::kMl1mMovies), d.catalog, d.skipped);
     record_source(d, path(FileKind::kMl1mMovies), FileKind::kMl1mMovies, d.catalog.size());
     if (has(FileKind::kMl1mUsers)) {
       read_users_1m(path(FileKind::kMl1mUsers), d.users, d.skipped);
-      record_source(d, path(FileKind::kMl1mUsers), FileKind::kMl1mUsers, static_cast<std::int64_t>(d.users.size()));
+      record_source(d, path(FileKind::kMl1mUsers), FileKind::kMl1mUsers,
+                    static_cast<std::int64_t>(d.users.size()));
     }
-    if (has(FileKind::kMl1mRatings)) raw = read_ratings_plain(path(FileKind::kMl1mRatings), "::", kWholeStars);
+    if (has(FileKind::kMl1mRatings))
+      raw = read_ratings_plain(path(FileKind::kMl1mRatings), "::", kWholeStars);
   } else if (has(FileKind::kMl100kItem) || has(FileKind::kMl100kData)) {
     d.movielens = "ml-100k";
-    if (!has(FileKind::kMl100kItem)) throw_input_error((ml.dir / "u.item").string(), 0, "missing: u.data needs u.item beside it");
-    const auto genres = has(FileKind::kMl100kGenre) ? read_genres_100k(path(FileKind::kMl100kGenre)) : default_genres_100k();
+    if (!has(FileKind::kMl100kItem))
+      throw_input_error((ml.dir / "u.item").string(), 0, "missing: u.data needs u.item beside it");
+    const auto genres =
+        has(FileKind::kMl100kGenre) ? read_genres_100k(path(FileKind::kMl100kGenre)) : default_genres_100k();
     read_movies_100k(path(FileKind::kMl100kItem), genres, d.catalog, d.skipped);
     record_source(d, path(FileKind::kMl100kItem), FileKind::kMl100kItem, d.catalog.size());
     if (has(FileKind::kMl100kUser)) {
       read_users_100k(path(FileKind::kMl100kUser), d.users, d.skipped);
-      record_source(d, path(FileKind::kMl100kUser), FileKind::kMl100kUser, static_cast<std::int64_t>(d.users.size()));
+      record_source(d, path(FileKind::kMl100kUser), FileKind::kMl100kUser,
+                    static_cast<std::int64_t>(d.users.size()));
     }
     if (has(FileKind::kMl100kData)) raw = read_ratings_plain(path(FileKind::kMl100kData), "\t", kWholeStars);
   } else {
     return;  // tags or genome alone: nothing to attach them to
   }
 
-  const FileKind ratings_kind = d.movielens == "csv" ? FileKind::kMlRatingsCsv
-                                : d.movielens == "ml-1m" ? FileKind::kMl1mRatings : FileKind::kMl100kData;
+  const FileKind ratings_kind = d.movielens == "csv"     ? FileKind::kMlRatingsCsv
+                                : d.movielens == "ml-1m" ? FileKind::kMl1mRatings
+                                                         : FileKind::kMl100kData;
   const auto n_ratings = static_cast<std::int64_t>(raw.users.size());
   const bool have_ratings = has(ratings_kind);
   d.ratings = build_interactions(std::move(raw), d.catalog, notes);
@@ -127,12 +151,15 @@ void load_movielens(const MovieLensFolder& ml, Dataset& d) {
 
   if (has(FileKind::kMlTagsCsv)) {
     read_tags_csv(path(FileKind::kMlTagsCsv), d.catalog, d.tags, d.skipped);
-    record_source(d, path(FileKind::kMlTagsCsv), FileKind::kMlTagsCsv, static_cast<std::int64_t>(d.tags.size()));
+    record_source(d, path(FileKind::kMlTagsCsv), FileKind::kMlTagsCsv,
+                  static_cast<std::int64_t>(d.tags.size()));
   }
   if (has(FileKind::kMlGenomeScores) != has(FileKind::kMlGenomeTags)) {
-    notes.push_back("genome-scores.csv and genome-tags.csv come together; the one found alone was not loaded");
+    notes.push_back(
+        "genome-scores.csv and genome-tags.csv come together; the one found alone was not loaded");
   } else if (has(FileKind::kMlGenomeScores)) {
-    d.genome = read_genome(path(FileKind::kMlGenomeScores), path(FileKind::kMlGenomeTags), d.catalog, d.skipped);
+    d.genome =
+        read_genome(path(FileKind::kMlGenomeScores), path(FileKind::kMlGenomeTags), d.catalog, d.skipped);
     record_source(d, path(FileKind::kMlGenomeScores), FileKind::kMlGenomeScores,
                   static_cast<std::int64_t>(d.genome->relevance.size()));
   }
@@ -148,8 +175,10 @@ void load_movielens(const MovieLensFolder& ml, Dataset& d) {
     }
     PredefinedSplit split;
     split.name = name;
-    split.train = map_split(read_ratings_plain(files.first, "\t", kWholeStars), d.ratings, d.catalog, files.first);
-    split.test = map_split(read_ratings_plain(files.second, "\t", kWholeStars), d.ratings, d.catalog, files.second);
+    split.train =
+        map_split(read_ratings_plain(files.first, "\t", kWholeStars), d.ratings, d.catalog, files.first);
+    split.test =
+        map_split(read_ratings_plain(files.second, "\t", kWholeStars), d.ratings, d.catalog, files.second);
     record_source(d, files.first, FileKind::kMl100kSplitBase, static_cast<std::int64_t>(split.train.size()));
     record_source(d, files.second, FileKind::kMl100kSplitTest, static_cast<std::int64_t>(split.test.size()));
     d.splits.push_back(std::move(split));
@@ -159,7 +188,9 @@ void load_movielens(const MovieLensFolder& ml, Dataset& d) {
 std::uint64_t fingerprint(const Dataset& d) {
   const Interactions& x = d.ratings;
   std::uint64_t h = hash64(d.movielens);
-  auto mix_vec = [&](const auto& v) { h = hash_combine(h, hash64_blocks(v.data(), v.size() * sizeof(v[0]))); };
+  auto mix_vec = [&](const auto& v) {
+    h = hash_combine(h, hash64_blocks(v.data(), v.size() * sizeof(v[0])));
+  };
   mix_vec(x.user_ids);
   mix_vec(x.user_ptr);
   mix_vec(x.items);
@@ -169,7 +200,8 @@ std::uint64_t fingerprint(const Dataset& d) {
     h = hash_combine(h, static_cast<std::uint64_t>(m.movie_id));
     h = hash_combine(h, hash64(m.title));
     h = hash_combine(h, hash64(m.overview));
-    h = hash_combine(h, m.genres.size() + 31 * m.tags.size() + 961 * m.keywords.size() + 29791 * m.cast.size());
+    h = hash_combine(h,
+                     m.genres.size() + 31 * m.tags.size() + 961 * m.keywords.size() + 29791 * m.cast.size());
   }
   h = hash_combine(h, d.tags.size());
   for (const Recipe& r : d.recipes.recipes()) h = hash_combine(h, static_cast<std::uint64_t>(r.id));
@@ -228,9 +260,11 @@ Dataset load_dataset(const Discovery& discovery, const LoadOptions& options) {
       }
     }
     if (duplicate_recipes > 0) {
-      d.notes.push_back(std::to_string(duplicate_recipes) + " recipes appear in more than one Food.com file; each is kept once");
+      d.notes.push_back(std::to_string(duplicate_recipes) +
+                        " recipes appear in more than one Food.com file; each is kept once");
     }
-    for (const auto& p : discovery.ignored) d.notes.push_back("not a known data file, ignored: " + p.string());
+    for (const auto& p : discovery.ignored)
+      d.notes.push_back("not a known data file, ignored: " + p.string());
   } catch (...) {
     Progress::set_quiet(quiet);
     throw;

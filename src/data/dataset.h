@@ -33,9 +33,9 @@ struct UserInfo {
 
 // MovieLens 25M tag genome: relevance of each tag to each movie.
 struct Genome {
-  std::vector<std::string> tags;        // by tagId - 1
-  std::vector<std::int32_t> items;      // catalog indices of the scored movies
-  std::vector<float> relevance;         // items.size() x tags.size(), row-major
+  std::vector<std::string> tags;    // by tagId - 1
+  std::vector<std::int32_t> items;  // catalog indices of the scored movies
+  std::vector<float> relevance;     // items.size() x tags.size(), row-major
 };
 
 // A split a dataset ships (ml-100k u1..u5, ua, ub).

@@ -1,9 +1,9 @@
 #include "data/interactions.h"
 
+#include <omp.h>
+
 #include <algorithm>
 #include <numeric>
-
-#include <omp.h>
 
 namespace mn {
 
@@ -20,8 +20,9 @@ std::size_t Interactions::memory_bytes() const {
          item_users.size() * sizeof(std::int32_t) + csr_pos.size() * sizeof(std::int64_t);
 }
 
-Interactions Interactions::from_triples(std::vector<RatingTriple>&& triples, std::vector<std::int64_t> user_ids,
-                                        std::int32_t n_items, float rating_min, float rating_max) {
+Interactions Interactions::from_triples(std::vector<RatingTriple>&& triples,
+                                        std::vector<std::int64_t> user_ids, std::int32_t n_items,
+                                        float rating_min, float rating_max) {
   Interactions out;
   out.user_ids = std::move(user_ids);
   out.rating_min = rating_min;
@@ -62,7 +63,8 @@ void Interactions::finish(std::int32_t n_items) {
       const auto end = static_cast<std::size_t>(user_ptr[static_cast<std::size_t>(u) + 1]);
       bool sorted = true;
       for (std::size_t i = begin + 1; i < end && sorted; ++i) {
-        sorted = timestamps[i - 1] < timestamps[i] || (timestamps[i - 1] == timestamps[i] && items[i - 1] <= items[i]);
+        sorted = timestamps[i - 1] < timestamps[i] ||
+                 (timestamps[i - 1] == timestamps[i] && items[i - 1] <= items[i]);
       }
       if (sorted) continue;
       const std::size_t n = end - begin;
@@ -95,7 +97,8 @@ void Interactions::finish(std::int32_t n_items) {
   std::vector<std::int32_t> first_user = {0};
   for (std::size_t t = 1; t < n_threads; ++t) {
     const std::int64_t target = nnz() * static_cast<std::int64_t>(t) / threads;
-    const auto u = static_cast<std::int32_t>(std::lower_bound(user_ptr.begin(), user_ptr.end(), target) - user_ptr.begin());
+    const auto u = static_cast<std::int32_t>(std::lower_bound(user_ptr.begin(), user_ptr.end(), target) -
+                                             user_ptr.begin());
     first_user.push_back(std::clamp(u, first_user.back(), n_users_));
   }
   first_user.push_back(n_users_);
@@ -107,7 +110,8 @@ void Interactions::finish(std::int32_t n_items) {
     count.assign(n_items_z, 0);
     const std::int64_t begin = user_ptr[static_cast<std::size_t>(first_user[t])];
     const std::int64_t end = user_ptr[static_cast<std::size_t>(first_user[t + 1])];
-    for (std::int64_t p = begin; p < end; ++p) ++count[static_cast<std::size_t>(items[static_cast<std::size_t>(p)])];
+    for (std::int64_t p = begin; p < end; ++p)
+      ++count[static_cast<std::size_t>(items[static_cast<std::size_t>(p)])];
   }
   item_ptr.assign(n_items_z + 1, 0);
   for (std::size_t i = 0; i < n_items_z; ++i) {
@@ -126,8 +130,10 @@ void Interactions::finish(std::int32_t n_items) {
     const auto t = static_cast<std::size_t>(omp_get_thread_num());
     std::vector<std::int64_t>& next = cursor[t];
     for (std::int32_t u = first_user[t]; u < first_user[t + 1]; ++u) {
-      for (std::int64_t p = user_ptr[static_cast<std::size_t>(u)]; p < user_ptr[static_cast<std::size_t>(u) + 1]; ++p) {
-        const auto slot = static_cast<std::size_t>(next[static_cast<std::size_t>(items[static_cast<std::size_t>(p)])]++);
+      for (std::int64_t p = user_ptr[static_cast<std::size_t>(u)];
+           p < user_ptr[static_cast<std::size_t>(u) + 1]; ++p) {
+        const auto slot =
+            static_cast<std::size_t>(next[static_cast<std::size_t>(items[static_cast<std::size_t>(p)])]++);
         item_users[slot] = u;
         csr_pos[slot] = p;
       }

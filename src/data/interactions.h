@@ -33,11 +33,14 @@ struct Interactions {
   float rating_max = 0;
 
   std::int32_t n_users() const { return static_cast<std::int32_t>(user_ids.size()); }
-  std::int32_t n_items() const { return item_ptr.empty() ? 0 : static_cast<std::int32_t>(item_ptr.size() - 1); }
+  std::int32_t n_items() const {
+    return item_ptr.empty() ? 0 : static_cast<std::int32_t>(item_ptr.size() - 1);
+  }
   std::int64_t nnz() const { return static_cast<std::int64_t>(items.size()); }
   std::span<const std::int32_t> user_items(std::int32_t u) const {
     return {items.data() + user_ptr[static_cast<std::size_t>(u)],
-            static_cast<std::size_t>(user_ptr[static_cast<std::size_t>(u) + 1] - user_ptr[static_cast<std::size_t>(u)])};
+            static_cast<std::size_t>(user_ptr[static_cast<std::size_t>(u) + 1] -
+                                     user_ptr[static_cast<std::size_t>(u)])};
   }
   std::int32_t rated_items() const;
   std::size_t memory_bytes() const;

@@ -124,7 +124,8 @@ std::size_t count_newlines(const char* p, const char* end) {
   while (static_cast<std::size_t>(end - p) >= kLanes * kSteps) {
     unsigned char acc[kLanes] = {};
     for (std::size_t i = 0; i < kSteps; ++i) {
-      for (std::size_t j = 0; j < kLanes; ++j) acc[j] = static_cast<unsigned char>(acc[j] + (p[i * kLanes + j] == '\n'));
+      for (std::size_t j = 0; j < kLanes; ++j)
+        acc[j] = static_cast<unsigned char>(acc[j] + (p[i * kLanes + j] == '\n'));
     }
     for (const unsigned char a : acc) total += a;
     p += kLanes * kSteps;
@@ -173,7 +174,8 @@ inline const char* parse_line_fast(const char* p, std::int32_t& user, std::int32
   return p + 1;
 }
 
-void parse_chunk(const char* begin, const char* end, const RatingScale& scale, RawRatings& raw, ChunkOut& out) {
+void parse_chunk(const char* begin, const char* end, const RatingScale& scale, RawRatings& raw,
+                 ChunkOut& out) {
   std::int32_t* users = raw.users.data() + out.first;
   std::int32_t* movies = raw.movies.data() + out.first;
   float* ratings = raw.ratings.data() + out.first;
@@ -192,7 +194,8 @@ void parse_chunk(const char* begin, const char* end, const RatingScale& scale, R
       std::int32_t user = 0, movie = 0;
       float rating = 0;
       std::int64_t ts = 0;
-      if (const char* next = parse_line_fast(p, user, movie, rating, ts); next != nullptr && on_scale(rating, scale)) {
+      if (const char* next = parse_line_fast(p, user, movie, rating, ts);
+          next != nullptr && on_scale(rating, scale)) {
         ++out.lines;
         if (n == 0) out.first_user = user;
         if (user < last_user) out.grouped = false;
@@ -309,8 +312,9 @@ RawRatings read_ratings_csv(const std::filesystem::path& path, RatingScale scale
         std::string_view header(buf.data() + start, static_cast<std::size_t>(nl - buf.data()) - start);
         if (!header.empty() && header.back() == '\r') header.remove_suffix(1);
         if (header != "userId,movieId,rating,timestamp") {
-          throw_input_error(name, 1, "expected the header 'userId,movieId,rating,timestamp', found '" +
-                                         std::string(header.substr(0, 80)) + "'");
+          throw_input_error(name, 1,
+                            "expected the header 'userId,movieId,rating,timestamp', found '" +
+                                std::string(header.substr(0, 80)) + "'");
         }
         start = static_cast<std::size_t>(nl - buf.data()) + 1;
         header_done = true;
@@ -322,7 +326,9 @@ RawRatings read_ratings_csv(const std::filesystem::path& path, RatingScale scale
           for (std::size_t i = start; i < start + sample; ++i) lines += buf[i] == '\n';
           if (lines > 0) {
             const std::size_t estimate = static_cast<std::size_t>(
-                static_cast<double>(file_size) / (static_cast<double>(sample) / static_cast<double>(lines)) * 1.02 + 1024);
+                static_cast<double>(file_size) / (static_cast<double>(sample) / static_cast<double>(lines)) *
+                    1.02 +
+                1024);
             raw.users.reserve(estimate);
             raw.movies.reserve(estimate);
             raw.ratings.reserve(estimate);
@@ -342,10 +348,12 @@ RawRatings read_ratings_csv(const std::filesystem::path& path, RatingScale scale
       std::vector<std::size_t> cuts(static_cast<std::size_t>(threads) + 1, start);
       cuts.back() = stop;
       for (int t = 1; t < threads; ++t) {
-        std::size_t cut = start + (stop - start) * static_cast<std::size_t>(t) / static_cast<std::size_t>(threads);
+        std::size_t cut =
+            start + (stop - start) * static_cast<std::size_t>(t) / static_cast<std::size_t>(threads);
         cut = std::max(cut, cuts[static_cast<std::size_t>(t) - 1]);
         const void* nl = cut < stop ? std::memchr(buf.data() + cut, '\n', stop - cut) : nullptr;
-        cuts[static_cast<std::size_t>(t)] = nl == nullptr ? stop : static_cast<std::size_t>(static_cast<const char*>(nl) - buf.data()) + 1;
+        cuts[static_cast<std::size_t>(t)] =
+            nl == nullptr ? stop : static_cast<std::size_t>(static_cast<const char*>(nl) - buf.data()) + 1;
       }
       // Each piece gets room for as many rows as it has lines (a last line may lack its '\n'):
       // count in parallel, size the arrays once, then parse in parallel into them.
@@ -358,8 +366,8 @@ RawRatings read_ratings_csv(const std::filesystem::path& path, RatingScale scale
           const char* piece = buf.data() + cuts[t];
           const char* piece_end = buf.data() + cuts[t + 1];
           outs[t] = ChunkOut{};
-          outs[t].lines = count_newlines(piece, piece_end) +
-                          (piece_end > piece && piece_end[-1] != '\n' ? 1 : 0);
+          outs[t].lines =
+              count_newlines(piece, piece_end) + (piece_end > piece && piece_end[-1] != '\n' ? 1 : 0);
         }
 #pragma omp barrier
 #pragma omp single
@@ -381,7 +389,8 @@ RawRatings read_ratings_csv(const std::filesystem::path& path, RatingScale scale
         ChunkOut& out = outs[static_cast<std::size_t>(t)];
         if (out.error.offset != SIZE_MAX) {
           const char* piece = buf.data() + cuts[static_cast<std::size_t>(t)];
-          const std::size_t line = line_base + static_cast<std::size_t>(std::count(piece, piece + out.error.offset, '\n'));
+          const std::size_t line =
+              line_base + static_cast<std::size_t>(std::count(piece, piece + out.error.offset, '\n'));
           throw_input_error(name, line, out.error.reason);
         }
         if (out.rows > 0) {
@@ -408,7 +417,8 @@ RawRatings read_ratings_csv(const std::filesystem::path& path, RatingScale scale
   return raw;
 }
 
-RawRatings read_ratings_plain(const std::filesystem::path& path, const std::string& delimiter, RatingScale scale) {
+RawRatings read_ratings_plain(const std::filesystem::path& path, const std::string& delimiter,
+                              RatingScale scale) {
   RawRatings raw;
   raw.rating_min = scale.min;
   raw.rating_max = scale.max;
@@ -417,21 +427,25 @@ RawRatings read_ratings_plain(const std::filesystem::path& path, const std::stri
   std::int32_t last_user = INT32_MIN;
   while (reader.next_or_throw()) {
     if (reader.size() != 4) {
-      throw_input_error(reader.name(), reader.line(),
-                        "expected 4 fields (user, movie, rating, timestamp), found " + std::to_string(reader.size()));
+      throw_input_error(
+          reader.name(), reader.line(),
+          "expected 4 fields (user, movie, rating, timestamp), found " + std::to_string(reader.size()));
     }
     const auto user = parse_int(reader[0]);
     const auto movie = parse_int(reader[1]);
     const auto rating = parse_double(reader[2]);
     const auto ts = parse_timestamp(reader[3]);
-    if (!user || *user < 0 || *user > INT32_MAX) throw_input_error(reader.name(), reader.line(), "user id: expected an integer");
-    if (!movie || *movie < 0 || *movie > INT32_MAX) throw_input_error(reader.name(), reader.line(), "movie id: expected an integer");
+    if (!user || *user < 0 || *user > INT32_MAX)
+      throw_input_error(reader.name(), reader.line(), "user id: expected an integer");
+    if (!movie || *movie < 0 || *movie > INT32_MAX)
+      throw_input_error(reader.name(), reader.line(), "movie id: expected an integer");
     if (!rating) throw_input_error(reader.name(), reader.line(), "rating: expected a number");
     if (!ts) throw_input_error(reader.name(), reader.line(), "timestamp: expected Unix seconds");
     const auto r = static_cast<float>(*rating);
     if (!on_scale(r, scale)) {
-      throw_input_error(reader.name(), reader.line(),
-                        "rating: " + std::string(trim(reader[2])) + " is outside the scale " + scale_text(scale));
+      throw_input_error(
+          reader.name(), reader.line(),
+          "rating: " + std::string(trim(reader[2])) + " is outside the scale " + scale_text(scale));
     }
     const auto u = static_cast<std::int32_t>(*user);
     if (u < last_user) raw.grouped_by_user = false;
@@ -459,11 +473,14 @@ std::vector<std::string> split_genres(std::string_view text) {
   return out;
 }
 
-std::string utf8_or_latin1(std::string_view s) { return is_valid_utf8(s) ? std::string(s) : latin1_to_utf8(s); }
+std::string utf8_or_latin1(std::string_view s) {
+  return is_valid_utf8(s) ? std::string(s) : latin1_to_utf8(s);
+}
 
 void add_movie(Catalog& catalog, Movie movie, const std::string& file, std::size_t line, SkipLog& skipped) {
   if (catalog.index_of(movie.movie_id)) {
-    skipped.add(file, line, "movieId " + std::to_string(movie.movie_id) + " appears twice; the first row is kept");
+    skipped.add(file, line,
+                "movieId " + std::to_string(movie.movie_id) + " appears twice; the first row is kept");
     return;
   }
   catalog.add(std::move(movie));
@@ -490,10 +507,13 @@ void read_movies_csv(const std::filesystem::path& path, Catalog& catalog, SkipLo
   const auto col = require_columns(reader, {"movieId", "title", "genres"});
   while (reader.next_or_throw()) {
     if (reader.size() != 3) {
-      throw_input_error(reader.name(), reader.line(), "expected 3 fields (movieId,title,genres), found " + std::to_string(reader.size()));
+      throw_input_error(reader.name(), reader.line(),
+                        "expected 3 fields (movieId,title,genres), found " + std::to_string(reader.size()));
     }
     const auto id = parse_int(reader[col[0]]);
-    if (!id) throw_input_error(reader.name(), reader.line(), "movieId: expected an integer, found '" + std::string(reader[col[0]]) + "'");
+    if (!id)
+      throw_input_error(reader.name(), reader.line(),
+                        "movieId: expected an integer, found '" + std::string(reader[col[0]]) + "'");
     Movie movie;
     movie.movie_id = *id;
     movie.title = std::string(trim(reader[col[1]]));
@@ -507,7 +527,8 @@ void read_movies_1m(const std::filesystem::path& path, Catalog& catalog, SkipLog
   CsvReader reader = CsvReader::open(path, {"::", false});
   while (reader.next_or_throw()) {
     if (reader.size() != 3) {
-      throw_input_error(reader.name(), reader.line(), "expected 3 fields (MovieID::Title::Genres), found " + std::to_string(reader.size()));
+      throw_input_error(reader.name(), reader.line(),
+                        "expected 3 fields (MovieID::Title::Genres), found " + std::to_string(reader.size()));
     }
     const auto id = parse_int(reader[0]);
     if (!id) throw_input_error(reader.name(), reader.line(), "MovieID: expected an integer");
@@ -521,9 +542,9 @@ void read_movies_1m(const std::filesystem::path& path, Catalog& catalog, SkipLog
 }
 
 std::vector<std::string> default_genres_100k() {
-  return {"unknown", "Action",    "Adventure", "Animation", "Children's", "Comedy",  "Crime",
-          "Documentary", "Drama", "Fantasy",   "Film-Noir", "Horror",     "Musical", "Mystery",
-          "Romance", "Sci-Fi",    "Thriller",  "War",       "Western"};
+  return {"unknown",     "Action", "Adventure", "Animation", "Children's", "Comedy",  "Crime",
+          "Documentary", "Drama",  "Fantasy",   "Film-Noir", "Horror",     "Musical", "Mystery",
+          "Romance",     "Sci-Fi", "Thriller",  "War",       "Western"};
 }
 
 std::vector<std::string> read_genres_100k(const std::filesystem::path& path) {
@@ -538,7 +559,8 @@ std::vector<std::string> read_genres_100k(const std::filesystem::path& path) {
   std::sort(rows.begin(), rows.end());
   std::vector<std::string> names;
   for (auto& [idx, name] : rows) {
-    if (idx != static_cast<std::int64_t>(names.size())) throw_input_error(path.string(), 0, "genre indices are not 0..n-1");
+    if (idx != static_cast<std::int64_t>(names.size()))
+      throw_input_error(path.string(), 0, "genre indices are not 0..n-1");
     names.push_back(std::move(name));
   }
   return names;
@@ -551,7 +573,8 @@ void read_movies_100k(const std::filesystem::path& path, const std::vector<std::
   while (reader.next_or_throw()) {
     if (reader.size() != expected) {
       throw_input_error(reader.name(), reader.line(),
-                        "expected " + std::to_string(expected) + " '|'-separated fields, found " + std::to_string(reader.size()));
+                        "expected " + std::to_string(expected) + " '|'-separated fields, found " +
+                            std::to_string(reader.size()));
     }
     const auto id = parse_int(reader[0]);
     if (!id) throw_input_error(reader.name(), reader.line(), "movie id: expected an integer");
@@ -574,7 +597,8 @@ void read_movies_100k(const std::filesystem::path& path, const std::vector<std::
   }
 }
 
-std::int64_t read_links(const std::filesystem::path& path, Catalog& catalog, bool fill_only, SkipLog& skipped) {
+std::int64_t read_links(const std::filesystem::path& path, Catalog& catalog, bool fill_only,
+                        SkipLog& skipped) {
   CsvReader reader = CsvReader::open(path);
   const auto col = require_columns(reader, {"movieId", "imdbId", "tmdbId"});
   std::int64_t linked = 0;
@@ -616,19 +640,35 @@ std::int64_t read_links(const std::filesystem::path& path, Catalog& catalog, boo
 }
 
 namespace {
-const std::array<const char*, 21> kOccupations1m = {
-    "other",      "academic/educator", "artist",        "clerical/admin",    "college/grad student",
-    "customer service", "doctor/health care", "executive/managerial", "farmer", "homemaker",
-    "K-12 student", "lawyer",          "programmer",    "retired",           "sales/marketing",
-    "scientist",  "self-employed",     "technician/engineer", "tradesman/craftsman", "unemployed",
-    "writer"};
+const std::array<const char*, 21> kOccupations1m = {"other",
+                                                    "academic/educator",
+                                                    "artist",
+                                                    "clerical/admin",
+                                                    "college/grad student",
+                                                    "customer service",
+                                                    "doctor/health care",
+                                                    "executive/managerial",
+                                                    "farmer",
+                                                    "homemaker",
+                                                    "K-12 student",
+                                                    "lawyer",
+                                                    "programmer",
+                                                    "retired",
+                                                    "sales/marketing",
+                                                    "scientist",
+                                                    "self-employed",
+                                                    "technician/engineer",
+                                                    "tradesman/craftsman",
+                                                    "unemployed",
+                                                    "writer"};
 }
 
 void read_users_1m(const std::filesystem::path& path, std::vector<UserInfo>& users, SkipLog& skipped) {
   CsvReader reader = CsvReader::open(path, {"::", false});
   while (reader.next_or_throw()) {
     if (reader.size() != 5) {
-      skipped.add(reader.name(), reader.line(), "expected 5 fields (UserID::Gender::Age::Occupation::Zip-code)");
+      skipped.add(reader.name(), reader.line(),
+                  "expected 5 fields (UserID::Gender::Age::Occupation::Zip-code)");
       continue;
     }
     const auto id = parse_int(reader[0]);
@@ -663,8 +703,8 @@ void read_users_100k(const std::filesystem::path& path, std::vector<UserInfo>& u
       skipped.add(reader.name(), reader.line(), "user id and age must be integers");
       continue;
     }
-    users.push_back({*id, static_cast<std::int32_t>(*age), std::string(trim(reader[2])), std::string(trim(reader[3])),
-                     std::string(trim(reader[4]))});
+    users.push_back({*id, static_cast<std::int32_t>(*age), std::string(trim(reader[2])),
+                     std::string(trim(reader[3])), std::string(trim(reader[4]))});
   }
 }
 
@@ -687,7 +727,8 @@ void read_tags_csv(const std::filesystem::path& path, Catalog& catalog, std::vec
     }
     const auto index = catalog.index_of(*movie);
     if (!index) {
-      skipped.add(reader.name(), reader.line(), "movieId " + std::to_string(*movie) + " is not in the movies file");
+      skipped.add(reader.name(), reader.line(),
+                  "movieId " + std::to_string(*movie) + " is not in the movies file");
       continue;
     }
     std::string tag(trim(reader[col[2]]));
@@ -696,13 +737,14 @@ void read_tags_csv(const std::filesystem::path& path, Catalog& catalog, std::vec
       continue;
     }
     std::string lower = to_lower_ascii(tag);
-    if (seen[static_cast<std::size_t>(*index)].insert(lower).second) catalog[*index].tags.push_back(std::move(lower));
+    if (seen[static_cast<std::size_t>(*index)].insert(lower).second)
+      catalog[*index].tags.push_back(std::move(lower));
     tags.push_back({*user, *index, std::move(tag), *ts});
   }
 }
 
-Genome read_genome(const std::filesystem::path& scores, const std::filesystem::path& tags_path, const Catalog& catalog,
-                   SkipLog& skipped) {
+Genome read_genome(const std::filesystem::path& scores, const std::filesystem::path& tags_path,
+                   const Catalog& catalog, SkipLog& skipped) {
   Genome genome;
   {
     CsvReader reader = CsvReader::open(tags_path);
@@ -715,7 +757,8 @@ Genome read_genome(const std::filesystem::path& scores, const std::filesystem::p
     }
     std::sort(rows.begin(), rows.end());
     for (auto& [id, tag] : rows) {
-      if (id != static_cast<std::int64_t>(genome.tags.size()) + 1) throw_input_error(tags_path.string(), 0, "tagIds are not 1..n");
+      if (id != static_cast<std::int64_t>(genome.tags.size()) + 1)
+        throw_input_error(tags_path.string(), 0, "tagIds are not 1..n");
       genome.tags.push_back(std::move(tag));
     }
   }
@@ -724,15 +767,19 @@ Genome read_genome(const std::filesystem::path& scores, const std::filesystem::p
   CsvReader reader = CsvReader::open(scores);
   const auto col = require_columns(reader, {"movieId", "tagId", "relevance"});
   while (reader.next_or_throw()) {
-    if (reader.size() != 3) throw_input_error(reader.name(), reader.line(), "expected 3 fields: movieId,tagId,relevance");
+    if (reader.size() != 3)
+      throw_input_error(reader.name(), reader.line(), "expected 3 fields: movieId,tagId,relevance");
     const std::int64_t movie = parse_int(reader[col[0]]).value_or(-1);
     const std::int64_t tag = parse_int(reader[col[1]]).value_or(-1);
     const double rel = parse_double(reader[col[2]]).value_or(-1.0);
-    if (movie < 0 || rel < 0) throw_input_error(reader.name(), reader.line(), "expected 'movieId,tagId,relevance' numbers");
-    if (tag < 1 || static_cast<std::size_t>(tag) > n_tags) throw_input_error(reader.name(), reader.line(), "tagId: not in genome-tags.csv");
+    if (movie < 0 || rel < 0)
+      throw_input_error(reader.name(), reader.line(), "expected 'movieId,tagId,relevance' numbers");
+    if (tag < 1 || static_cast<std::size_t>(tag) > n_tags)
+      throw_input_error(reader.name(), reader.line(), "tagId: not in genome-tags.csv");
     const auto index = catalog.index_of(movie);
     if (!index) {
-      skipped.add(reader.name(), reader.line(), "movieId " + std::to_string(movie) + " is not in the movies file");
+      skipped.add(reader.name(), reader.line(),
+                  "movieId " + std::to_string(movie) + " is not in the movies file");
       continue;
     }
     auto [it, added] = row_of.emplace(*index, genome.items.size());
@@ -754,7 +801,8 @@ namespace {
 // map otherwise.
 class IdMap {
  public:
-  explicit IdMap(std::int32_t max_id) : dense_(max_id < (64 << 20) ? static_cast<std::size_t>(max_id) + 1 : 0, -1) {}
+  explicit IdMap(std::int32_t max_id)
+      : dense_(max_id < (64 << 20) ? static_cast<std::size_t>(max_id) + 1 : 0, -1) {}
   void set(std::int32_t raw, std::int32_t dense) {
     if (!dense_.empty()) {
       dense_[static_cast<std::size_t>(raw)] = dense;
@@ -763,7 +811,9 @@ class IdMap {
     }
   }
   std::int32_t get(std::int32_t raw) const {
-    if (!dense_.empty()) return raw >= 0 && static_cast<std::size_t>(raw) < dense_.size() ? dense_[static_cast<std::size_t>(raw)] : -1;
+    if (!dense_.empty())
+      return raw >= 0 && static_cast<std::size_t>(raw) < dense_.size() ? dense_[static_cast<std::size_t>(raw)]
+                                                                       : -1;
     const auto it = sparse_.find(raw);
     return it == sparse_.end() ? -1 : it->second;
   }
@@ -780,7 +830,8 @@ IdMap catalog_map(const Catalog& catalog, std::int32_t max_rated) {
   }
   IdMap map(max_id);
   for (std::int32_t i = 0; i < catalog.size(); ++i) {
-    if (catalog[i].movie_id >= 0 && catalog[i].movie_id <= INT32_MAX) map.set(static_cast<std::int32_t>(catalog[i].movie_id), i);
+    if (catalog[i].movie_id >= 0 && catalog[i].movie_id <= INT32_MAX)
+      map.set(static_cast<std::int32_t>(catalog[i].movie_id), i);
   }
   return map;
 }
@@ -792,7 +843,8 @@ Interactions build_interactions(RawRatings&& raw, Catalog& catalog, std::vector<
   out.rating_min = raw.rating_min;
   out.rating_max = raw.rating_max;
   const std::size_t nnz = raw.users.size();
-  const std::int32_t max_movie = raw.movies.empty() ? 0 : *std::max_element(raw.movies.begin(), raw.movies.end());
+  const std::int32_t max_movie =
+      raw.movies.empty() ? 0 : *std::max_element(raw.movies.begin(), raw.movies.end());
   IdMap items = catalog_map(catalog, max_movie);
   // Movies rated but missing from the movies file still get an item.
   std::int64_t added = 0;
@@ -809,7 +861,9 @@ Interactions build_interactions(RawRatings&& raw, Catalog& catalog, std::vector<
     }
   }
   if (added > 0) {
-    notes.push_back(std::to_string(added) + " rated movies are missing from the movies file; they were added with a placeholder title");
+    notes.push_back(
+        std::to_string(added) +
+        " rated movies are missing from the movies file; they were added with a placeholder title");
   }
 
   // Users: dense in ascending order of the file's ids.
@@ -866,10 +920,11 @@ Interactions build_interactions(RawRatings&& raw, Catalog& catalog, std::vector<
   return out;
 }
 
-std::vector<RatingTriple> map_split(const RawRatings& raw, const Interactions& interactions, const Catalog& catalog,
-                                    const std::filesystem::path& path) {
+std::vector<RatingTriple> map_split(const RawRatings& raw, const Interactions& interactions,
+                                    const Catalog& catalog, const std::filesystem::path& path) {
   std::unordered_map<std::int64_t, std::int32_t> user_index;
-  for (std::int32_t u = 0; u < interactions.n_users(); ++u) user_index.emplace(interactions.user_ids[static_cast<std::size_t>(u)], u);
+  for (std::int32_t u = 0; u < interactions.n_users(); ++u)
+    user_index.emplace(interactions.user_ids[static_cast<std::size_t>(u)], u);
   std::vector<RatingTriple> out;
   out.reserve(raw.users.size());
   for (std::size_t i = 0; i < raw.users.size(); ++i) {
@@ -877,8 +932,8 @@ std::vector<RatingTriple> map_split(const RawRatings& raw, const Interactions& i
     const auto item = catalog.index_of(raw.movies[i]);
     if (u == user_index.end() || !item) {
       throw_input_error(path.string(), 0,
-                        "row " + std::to_string(i + 1) + ": user " + std::to_string(raw.users[i]) + " or movie " +
-                            std::to_string(raw.movies[i]) + " is not in u.data / u.item");
+                        "row " + std::to_string(i + 1) + ": user " + std::to_string(raw.users[i]) +
+                            " or movie " + std::to_string(raw.movies[i]) + " is not in u.data / u.item");
     }
     out.push_back({u->second, *item, raw.ratings[i], raw.timestamps[i]});
   }

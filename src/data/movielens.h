@@ -36,7 +36,8 @@ struct RatingScale {
 // Any malformed row or a rating off the scale is an error naming file, line and field.
 RawRatings read_ratings_csv(const std::filesystem::path& path, RatingScale scale, int threads = 0);
 // ratings.dat ("::") and u.data / u1.base ("\t"): user, movie, rating, timestamp.
-RawRatings read_ratings_plain(const std::filesystem::path& path, const std::string& delimiter, RatingScale scale);
+RawRatings read_ratings_plain(const std::filesystem::path& path, const std::string& delimiter,
+                              RatingScale scale);
 
 void read_movies_csv(const std::filesystem::path& path, Catalog& catalog, SkipLog& skipped);
 void read_movies_1m(const std::filesystem::path& path, Catalog& catalog, SkipLog& skipped);
@@ -48,7 +49,8 @@ std::vector<std::string> default_genres_100k();
 
 // movieId,imdbId,tmdbId. With fill_only, only movies without ids get them (a second links file).
 // Returns the number of movies that got ids.
-std::int64_t read_links(const std::filesystem::path& path, Catalog& catalog, bool fill_only, SkipLog& skipped);
+std::int64_t read_links(const std::filesystem::path& path, Catalog& catalog, bool fill_only,
+                        SkipLog& skipped);
 
 void read_users_1m(const std::filesystem::path& path, std::vector<UserInfo>& users, SkipLog& skipped);
 void read_users_100k(const std::filesystem::path& path, std::vector<UserInfo>& users, SkipLog& skipped);
@@ -57,8 +59,8 @@ void read_users_100k(const std::filesystem::path& path, std::vector<UserInfo>& u
 void read_tags_csv(const std::filesystem::path& path, Catalog& catalog, std::vector<TagApplication>& tags,
                    SkipLog& skipped);
 
-Genome read_genome(const std::filesystem::path& scores, const std::filesystem::path& tags, const Catalog& catalog,
-                   SkipLog& skipped);
+Genome read_genome(const std::filesystem::path& scores, const std::filesystem::path& tags,
+                   const Catalog& catalog, SkipLog& skipped);
 
 // Dense users (ascending file id) and catalog items; rated movies missing from the catalog are
 // added with a placeholder title and reported in notes.
@@ -66,7 +68,7 @@ Interactions build_interactions(RawRatings&& raw, Catalog& catalog, std::vector<
 
 // Maps a predefined split's raw rows onto the dataset's dense ids. Rows with unknown ids are an
 // error: the split files come from the same dataset.
-std::vector<RatingTriple> map_split(const RawRatings& raw, const Interactions& interactions, const Catalog& catalog,
-                                    const std::filesystem::path& path);
+std::vector<RatingTriple> map_split(const RawRatings& raw, const Interactions& interactions,
+                                    const Catalog& catalog, const std::filesystem::path& path);
 
 }  // namespace mn

@@ -17,7 +17,8 @@ std::optional<std::int32_t> RecipeBook::index_of(std::int64_t recipe_id) const {
 
 void RecipeBook::rebuild_index() {
   by_id_.clear();
-  for (std::size_t i = 0; i < recipes_.size(); ++i) by_id_.emplace(recipes_[i].id, static_cast<std::int32_t>(i));
+  for (std::size_t i = 0; i < recipes_.size(); ++i)
+    by_id_.emplace(recipes_[i].id, static_cast<std::int32_t>(i));
 }
 
 }  // namespace mn

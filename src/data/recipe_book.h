@@ -26,7 +26,7 @@ struct Recipe {
 struct RecipeInteraction {
   std::int64_t user_id = 0;
   std::int64_t recipe_id = 0;
-  std::int64_t date = 0;  // Unix seconds (midnight UTC)
+  std::int64_t date = 0;   // Unix seconds (midnight UTC)
   std::int8_t rating = 0;  // 1..5; 0 = no rating given
 };
 

@@ -22,7 +22,9 @@ constexpr std::size_t kHeaderSize = 32;
 
 constexpr std::uint64_t kChecksumSeed = 0x6d6f7669656e6967ULL;
 
-std::uint64_t payload_checksum(const char* data, std::size_t size) { return hash64_blocks(data, size, kChecksumSeed); }
+std::uint64_t payload_checksum(const char* data, std::size_t size) {
+  return hash64_blocks(data, size, kChecksumSeed);
+}
 
 // Streams the payload to a file: small values gather in a 1 MiB buffer, large arrays are written
 // straight from their memory.
@@ -82,7 +84,8 @@ class Writer {
 
 class Reader {
  public:
-  Reader(const char* data, std::size_t size, const std::string& name) : p_(data), end_(data + size), name_(name) {}
+  Reader(const char* data, std::size_t size, const std::string& name)
+      : p_(data), end_(data + size), name_(name) {}
 
   void bytes(void* out, std::size_t size) {
     need(size);
@@ -118,7 +121,9 @@ class Reader {
     return v;
   }
   bool done() const { return p_ == end_; }
-  [[noreturn]] void corrupt() const { throw_input_error(name_, 0, "snapshot is corrupt (a length runs past the end)"); }
+  [[noreturn]] void corrupt() const {
+    throw_input_error(name_, 0, "snapshot is corrupt (a length runs past the end)");
+  }
 
  private:
   void need(std::size_t n) const {
@@ -128,7 +133,6 @@ class Reader {
   const char* end_;
   const std::string& name_;
 };
-
 
 void write_movie(Writer& w, const Movie& m) {
   w.pod(m.movie_id);
@@ -445,14 +449,18 @@ Dataset load_snapshot(const std::filesystem::path& path) {
   std::memcpy(&payload, data + 16, 8);
   std::memcpy(&checksum, data + 24, 8);
   if (version > kSnapshotVersion) {
-    throw_input_error(name, 0, "snapshot version " + std::to_string(version) + " is newer than this movienight (" +
-                                   std::to_string(kSnapshotVersion) + "); run ingest again");
+    throw_input_error(name, 0,
+                      "snapshot version " + std::to_string(version) + " is newer than this movienight (" +
+                          std::to_string(kSnapshotVersion) + "); run ingest again");
   }
   if (version < kSnapshotVersion) {
-    throw_input_error(name, 0, "snapshot version " + std::to_string(version) + " is no longer read; run ingest again");
+    throw_input_error(name, 0,
+                      "snapshot version " + std::to_string(version) + " is no longer read; run ingest again");
   }
-  if (payload != size - kHeaderSize) throw_input_error(name, 0, "snapshot is truncated or has trailing bytes");
-  if (payload_checksum(data + kHeaderSize, payload) != checksum) throw_input_error(name, 0, "snapshot checksum mismatch (file is corrupt)");
+  if (payload != size - kHeaderSize)
+    throw_input_error(name, 0, "snapshot is truncated or has trailing bytes");
+  if (payload_checksum(data + kHeaderSize, payload) != checksum)
+    throw_input_error(name, 0, "snapshot checksum mismatch (file is corrupt)");
   Reader r(data + kHeaderSize, payload, name);
   Dataset d = read_payload(r);
   if (!r.done()) throw_input_error(name, 0, "snapshot has unread bytes (file is corrupt)");

@@ -13,30 +13,54 @@ namespace mn {
 
 const char* file_kind_name(FileKind kind) {
   switch (kind) {
-    case FileKind::kMlRatingsCsv: return "movielens ratings";
-    case FileKind::kMlMoviesCsv: return "movielens movies";
-    case FileKind::kMlLinksCsv: return "movielens links";
-    case FileKind::kMlTagsCsv: return "movielens tags";
-    case FileKind::kMlGenomeScores: return "movielens genome scores";
-    case FileKind::kMlGenomeTags: return "movielens genome tags";
-    case FileKind::kMl1mRatings: return "movielens-1m ratings";
-    case FileKind::kMl1mMovies: return "movielens-1m movies";
-    case FileKind::kMl1mUsers: return "movielens-1m users";
-    case FileKind::kMl100kData: return "movielens-100k ratings";
-    case FileKind::kMl100kItem: return "movielens-100k movies";
-    case FileKind::kMl100kUser: return "movielens-100k users";
-    case FileKind::kMl100kGenre: return "movielens-100k genres";
-    case FileKind::kMl100kSplitBase: return "movielens-100k split (train)";
-    case FileKind::kMl100kSplitTest: return "movielens-100k split (test)";
-    case FileKind::kTmdbMetadata: return "tmdb movies_metadata";
-    case FileKind::kTmdbKeywords: return "tmdb keywords";
-    case FileKind::kTmdbCredits: return "tmdb credits";
-    case FileKind::kTmdbCreditsTop3: return "tmdb credits (top-3 cast, director)";
-    case FileKind::kTmdb5000Movies: return "tmdb 5000 movies";
-    case FileKind::kTmdbUdacity: return "tmdb movies (udacity)";
-    case FileKind::kTmdbLinks: return "tmdb links";
-    case FileKind::kFoodRecipes: return "food.com recipes";
-    case FileKind::kFoodInteractions: return "food.com interactions";
+    case FileKind::kMlRatingsCsv:
+      return "movielens ratings";
+    case FileKind::kMlMoviesCsv:
+      return "movielens movies";
+    case FileKind::kMlLinksCsv:
+      return "movielens links";
+    case FileKind::kMlTagsCsv:
+      return "movielens tags";
+    case FileKind::kMlGenomeScores:
+      return "movielens genome scores";
+    case FileKind::kMlGenomeTags:
+      return "movielens genome tags";
+    case FileKind::kMl1mRatings:
+      return "movielens-1m ratings";
+    case FileKind::kMl1mMovies:
+      return "movielens-1m movies";
+    case FileKind::kMl1mUsers:
+      return "movielens-1m users";
+    case FileKind::kMl100kData:
+      return "movielens-100k ratings";
+    case FileKind::kMl100kItem:
+      return "movielens-100k movies";
+    case FileKind::kMl100kUser:
+      return "movielens-100k users";
+    case FileKind::kMl100kGenre:
+      return "movielens-100k genres";
+    case FileKind::kMl100kSplitBase:
+      return "movielens-100k split (train)";
+    case FileKind::kMl100kSplitTest:
+      return "movielens-100k split (test)";
+    case FileKind::kTmdbMetadata:
+      return "tmdb movies_metadata";
+    case FileKind::kTmdbKeywords:
+      return "tmdb keywords";
+    case FileKind::kTmdbCredits:
+      return "tmdb credits";
+    case FileKind::kTmdbCreditsTop3:
+      return "tmdb credits (top-3 cast, director)";
+    case FileKind::kTmdb5000Movies:
+      return "tmdb 5000 movies";
+    case FileKind::kTmdbUdacity:
+      return "tmdb movies (udacity)";
+    case FileKind::kTmdbLinks:
+      return "tmdb links";
+    case FileKind::kFoodRecipes:
+      return "food.com recipes";
+    case FileKind::kFoodInteractions:
+      return "food.com interactions";
   }
   return "unknown";
 }
@@ -77,27 +101,37 @@ std::optional<FileKind> classify(const std::filesystem::path& path) {
   // name a missing column). Other tools' split files (train.csv, test.csv) share the ratings
   // header and must not be taken for a second dataset.
   static const std::map<std::string, FileKind> kMovieLensNames = {
-      {"ratings.csv", FileKind::kMlRatingsCsv},        {"rating.csv", FileKind::kMlRatingsCsv},
-      {"movies.csv", FileKind::kMlMoviesCsv},          {"movie.csv", FileKind::kMlMoviesCsv},
-      {"tags.csv", FileKind::kMlTagsCsv},              {"tag.csv", FileKind::kMlTagsCsv},
-      {"genome-scores.csv", FileKind::kMlGenomeScores}, {"genome_scores.csv", FileKind::kMlGenomeScores},
-      {"genome-tags.csv", FileKind::kMlGenomeTags},    {"genome_tags.csv", FileKind::kMlGenomeTags},
+      {"ratings.csv", FileKind::kMlRatingsCsv},
+      {"rating.csv", FileKind::kMlRatingsCsv},
+      {"movies.csv", FileKind::kMlMoviesCsv},
+      {"movie.csv", FileKind::kMlMoviesCsv},
+      {"tags.csv", FileKind::kMlTagsCsv},
+      {"tag.csv", FileKind::kMlTagsCsv},
+      {"genome-scores.csv", FileKind::kMlGenomeScores},
+      {"genome_scores.csv", FileKind::kMlGenomeScores},
+      {"genome-tags.csv", FileKind::kMlGenomeTags},
+      {"genome_tags.csv", FileKind::kMlGenomeTags},
   };
   if (const auto it = kMovieLensNames.find(name); it != kMovieLensNames.end()) return it->second;
   if (header == "movieId,imdbId,tmdbId") {
     // A links file beside a MovieLens movies file belongs to that dataset; elsewhere it is The
     // Movies Dataset's (same header, ids of the full MovieLens).
     const auto dir = path.parent_path();
-    const bool beside_movies = std::filesystem::exists(dir / "movies.csv") || std::filesystem::exists(dir / "movie.csv");
+    const bool beside_movies =
+        std::filesystem::exists(dir / "movies.csv") || std::filesystem::exists(dir / "movie.csv");
     return beside_movies ? FileKind::kMlLinksCsv : FileKind::kTmdbLinks;
   }
-  if (has_prefix(header, "adult,belongs_to_collection,budget,genres,homepage,id,imdb_id")) return FileKind::kTmdbMetadata;
+  if (has_prefix(header, "adult,belongs_to_collection,budget,genres,homepage,id,imdb_id"))
+    return FileKind::kTmdbMetadata;
   if (header == "id,keywords") return FileKind::kTmdbKeywords;
   if (header == "cast,crew,id") return FileKind::kTmdbCredits;
   if (header == "id,top_cast,director") return FileKind::kTmdbCreditsTop3;
-  if (has_prefix(header, "budget,genres,homepage,id,keywords,original_language")) return FileKind::kTmdb5000Movies;
-  if (has_prefix(header, "id,imdb_id,popularity,budget,revenue,original_title,cast")) return FileKind::kTmdbUdacity;
-  if (has_prefix(header, "name,id,minutes,contributor_id,submitted,tags,nutrition")) return FileKind::kFoodRecipes;
+  if (has_prefix(header, "budget,genres,homepage,id,keywords,original_language"))
+    return FileKind::kTmdb5000Movies;
+  if (has_prefix(header, "id,imdb_id,popularity,budget,revenue,original_title,cast"))
+    return FileKind::kTmdbUdacity;
+  if (has_prefix(header, "name,id,minutes,contributor_id,submitted,tags,nutrition"))
+    return FileKind::kFoodRecipes;
   if (header == "user_id,recipe_id,date,rating,review") return FileKind::kFoodInteractions;
   return std::nullopt;
 }

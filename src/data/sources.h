@@ -47,8 +47,8 @@ struct DataFile {
 };
 
 struct Discovery {
-  std::vector<DataFile> files;                  // sorted by path, so loading order is stable
-  std::vector<std::filesystem::path> ignored;   // .csv/.dat-like files that matched no format
+  std::vector<DataFile> files;                 // sorted by path, so loading order is stable
+  std::vector<std::filesystem::path> ignored;  // .csv/.dat-like files that matched no format
   std::vector<std::filesystem::path> roots;
 };
 

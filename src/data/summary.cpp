@@ -36,7 +36,8 @@ nlohmann::json dataset_summary(const Dataset& d) {
   j["genome"] = d.genome ? nlohmann::json{{"tags", d.genome->tags.size()}, {"movies", d.genome->items.size()}}
                          : nlohmann::json(nullptr);
   nlohmann::json splits = nlohmann::json::array();
-  for (const auto& s : d.splits) splits.push_back({{"name", s.name}, {"train", s.train.size()}, {"test", s.test.size()}});
+  for (const auto& s : d.splits)
+    splits.push_back({{"name", s.name}, {"train", s.train.size()}, {"test", s.test.size()}});
   j["predefined_splits"] = splits;
   j["recipes"] = d.recipes.size();
   j["recipe_interactions"] = d.recipes.interactions().size();
@@ -50,7 +51,8 @@ nlohmann::json dataset_summary(const Dataset& d) {
                    {"joined_by_imdb_id", m.joined_by_imdb},
                    {"tmdb_imdb_disagreements", m.id_disagreements}};
   nlohmann::json skipped = nlohmann::json::object();
-  for (const auto& [file, rows] : d.skipped.by_file()) skipped[file] = {{"count", rows.count}, {"first", rows.examples}};
+  for (const auto& [file, rows] : d.skipped.by_file())
+    skipped[file] = {{"count", rows.count}, {"first", rows.examples}};
   j["skipped_rows"] = skipped;
   nlohmann::json sources = nlohmann::json::array();
   for (const auto& s : d.sources) sources.push_back({{"path", s.path}, {"kind", s.kind}, {"rows", s.rows}});
@@ -70,12 +72,14 @@ std::string format_summary(const nlohmann::json& j) {
   };
   const std::string ml = j["movielens"].get<std::string>();
   add("MovieLens (%s): %d users, %d movies (%d rated), %lld ratings, density %.4f%%\n",
-      ml.empty() ? "none found" : ml.c_str(), j["users"].get<int>(), j["items"].get<int>(), j["rated_items"].get<int>(),
-      static_cast<long long>(j["ratings"].get<std::int64_t>()), 100 * j["density"].get<double>());
-  add("  ratings %.1f..%.1f, %zu tag applications", j["rating_min"].get<double>(), j["rating_max"].get<double>(),
-      j["tags"].get<std::size_t>());
+      ml.empty() ? "none found" : ml.c_str(), j["users"].get<int>(), j["items"].get<int>(),
+      j["rated_items"].get<int>(), static_cast<long long>(j["ratings"].get<std::int64_t>()),
+      100 * j["density"].get<double>());
+  add("  ratings %.1f..%.1f, %zu tag applications", j["rating_min"].get<double>(),
+      j["rating_max"].get<double>(), j["tags"].get<std::size_t>());
   if (!j["genome"].is_null()) {
-    add(", genome %zu tags x %zu movies", j["genome"]["tags"].get<std::size_t>(), j["genome"]["movies"].get<std::size_t>());
+    add(", genome %zu tags x %zu movies", j["genome"]["tags"].get<std::size_t>(),
+        j["genome"]["movies"].get<std::size_t>());
   }
   out += "\n";
   if (!j["predefined_splits"].empty()) {
@@ -87,7 +91,8 @@ std::string format_summary(const nlohmann::json& j) {
   add("TMDB metadata: overview %d, keywords %d, cast %d, director %d, cast+director %d movies\n",
       m["overview"].get<int>(), m["keywords"].get<int>(), m["cast"].get<int>(), m["director"].get<int>(),
       m["cast_and_director"].get<int>());
-  add("Food.com: %d recipes, %zu interactions\n", j["recipes"].get<int>(), j["recipe_interactions"].get<std::size_t>());
+  add("Food.com: %d recipes, %zu interactions\n", j["recipes"].get<int>(),
+      j["recipe_interactions"].get<std::size_t>());
   std::size_t skipped = 0;
   for (const auto& [file, rows] : j["skipped_rows"].items()) skipped += rows["count"].get<std::size_t>();
   if (skipped > 0) {

@@ -12,7 +12,8 @@ namespace {
 constexpr float kExcluded = -std::numeric_limits<float>::infinity();
 
 // Held-out items grouped by user, users ascending.
-std::vector<std::pair<std::int32_t, std::vector<std::int32_t>>> group_by_user(const std::vector<RatingTriple>& rows) {
+std::vector<std::pair<std::int32_t, std::vector<std::int32_t>>> group_by_user(
+    const std::vector<RatingTriple>& rows) {
   std::map<std::int32_t, std::vector<std::int32_t>> by_user;
   for (const RatingTriple& t : rows) by_user[t.user].push_back(t.item);
   return {by_user.begin(), by_user.end()};
@@ -23,12 +24,14 @@ int max_k(const EvalOptions& o) { return *std::max_element(o.ks.begin(), o.ks.en
 // Runs body(user_index, scores_buffer, metrics) over contiguous blocks of users in parallel and
 // merges the per-thread metrics in block order.
 template <typename Body>
-EvalResult run_parallel(std::size_t n, std::int32_t n_items, const std::vector<char>& candidate, const EvalOptions& o,
-                        Body body) {
-  const int threads = std::max(1, std::min<int>(o.threads > 0 ? o.threads : omp_get_max_threads(), static_cast<int>(std::max<std::size_t>(n, 1))));
+EvalResult run_parallel(std::size_t n, std::int32_t n_items, const std::vector<char>& candidate,
+                        const EvalOptions& o, Body body) {
+  const int threads = std::max(1, std::min<int>(o.threads > 0 ? o.threads : omp_get_max_threads(),
+                                                static_cast<int>(std::max<std::size_t>(n, 1))));
   const auto n_candidates = static_cast<std::int32_t>(std::count(candidate.begin(), candidate.end(), 1));
   std::vector<RankingMetrics> parts;
-  for (int t = 0; t < threads; ++t) parts.emplace_back(o.ks, o.genres, static_cast<std::int32_t>(candidate.size()));
+  for (int t = 0; t < threads; ++t)
+    parts.emplace_back(o.ks, o.genres, static_cast<std::int32_t>(candidate.size()));
 #pragma omp parallel num_threads(threads)
   {
     const auto t = static_cast<std::size_t>(omp_get_thread_num());
@@ -64,8 +67,9 @@ std::vector<std::int32_t> ranked_items(const std::vector<float>& scores, int k) 
 
 }  // namespace
 
-EvalResult evaluate_ranking(const Recommender& model, const CsrMatrix& known, const std::vector<RatingTriple>& heldout,
-                            const std::vector<char>& candidate, const EvalOptions& o) {
+EvalResult evaluate_ranking(const Recommender& model, const CsrMatrix& known,
+                            const std::vector<RatingTriple>& heldout, const std::vector<char>& candidate,
+                            const EvalOptions& o) {
   const auto users = group_by_user(heldout);
   const int k = max_k(o);
   return run_parallel(users.size(), model.n_items(), candidate, o,

@@ -27,8 +27,9 @@ struct EvalResult {
 
 // Full ranking: each user with held-out rows ranks every candidate item except those in `known`
 // (the matrix the model was fitted on).
-EvalResult evaluate_ranking(const Recommender& model, const CsrMatrix& known, const std::vector<RatingTriple>& heldout,
-                            const std::vector<char>& candidate, const EvalOptions& options);
+EvalResult evaluate_ranking(const Recommender& model, const CsrMatrix& known,
+                            const std::vector<RatingTriple>& heldout, const std::vector<char>& candidate,
+                            const EvalOptions& options);
 // strong protocol: held-out users are scored from their fold-in history (not seen in training).
 EvalResult evaluate_fold_in(const Recommender& model, const std::vector<RatingTriple>& fold_in,
                             const std::vector<RatingTriple>& heldout, const std::vector<char>& candidate,

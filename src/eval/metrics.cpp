@@ -32,7 +32,8 @@ RankingMetrics::RankingMetrics(std::vector<int> ks, const ItemGenres* genres, st
     : ks_(std::move(ks)), genres_(genres), n_candidates_(n_candidates) {
   std::sort(ks_.begin(), ks_.end());
   ks_.erase(std::unique(ks_.begin(), ks_.end()), ks_.end());
-  if (n_candidates_ > 0) covered_.assign(ks_.size(), std::vector<char>(static_cast<std::size_t>(n_candidates_), 0));
+  if (n_candidates_ > 0)
+    covered_.assign(ks_.size(), std::vector<char>(static_cast<std::size_t>(n_candidates_), 0));
 }
 
 void RankingMetrics::add(const UserRanking& user) {
@@ -130,7 +131,9 @@ void RatingErrors::merge(const RatingErrors& other) {
   count += other.count;
 }
 
-double RatingErrors::rmse() const { return count > 0 ? std::sqrt(squared / static_cast<double>(count)) : 0.0; }
+double RatingErrors::rmse() const {
+  return count > 0 ? std::sqrt(squared / static_cast<double>(count)) : 0.0;
+}
 double RatingErrors::mae() const { return count > 0 ? absolute / static_cast<double>(count) : 0.0; }
 
 std::vector<int> parse_ks(const std::string& text) {
@@ -138,7 +141,8 @@ std::vector<int> parse_ks(const std::string& text) {
   for (const auto part : split(text, ",")) {
     const auto k = parse_int(part);
     if (!k || *k < 1 || *k > 100000) {
-      throw Error(ErrorKind::kInvalidInput, "--k: '" + std::string(part) + "' is not a cut-off between 1 and 100000");
+      throw Error(ErrorKind::kInvalidInput,
+                  "--k: '" + std::string(part) + "' is not a cut-off between 1 and 100000");
     }
     ks.push_back(static_cast<int>(*k));
   }

@@ -36,7 +36,8 @@ struct ItemGenres {
 
 class RankingMetrics {
  public:
-  explicit RankingMetrics(std::vector<int> ks, const ItemGenres* genres = nullptr, std::int32_t n_candidates = 0);
+  explicit RankingMetrics(std::vector<int> ks, const ItemGenres* genres = nullptr,
+                          std::int32_t n_candidates = 0);
 
   // Adds one user's result. Thread-safe only through merge(): give each thread its own object.
   void add(const UserRanking& user);

@@ -21,7 +21,8 @@ std::vector<std::vector<RatingTriple>> positives_by_user(const Dataset& d, doubl
   std::vector<std::vector<RatingTriple>> out(static_cast<std::size_t>(x.n_users()));
   for (std::int32_t u = 0; u < x.n_users(); ++u) {
     auto& mine = out[static_cast<std::size_t>(u)];
-    for (auto p = x.user_ptr[static_cast<std::size_t>(u)]; p < x.user_ptr[static_cast<std::size_t>(u) + 1]; ++p) {
+    for (auto p = x.user_ptr[static_cast<std::size_t>(u)]; p < x.user_ptr[static_cast<std::size_t>(u) + 1];
+         ++p) {
       const auto i = static_cast<std::size_t>(p);
       if (x.ratings[i] >= threshold) mine.push_back({u, x.items[i], x.ratings[i], x.timestamps[i]});
     }
@@ -38,7 +39,8 @@ std::vector<RatingTriple> all_ratings(const Dataset& d) {
   std::vector<RatingTriple> out;
   out.reserve(static_cast<std::size_t>(x.nnz()));
   for (std::int32_t u = 0; u < x.n_users(); ++u) {
-    for (auto p = x.user_ptr[static_cast<std::size_t>(u)]; p < x.user_ptr[static_cast<std::size_t>(u) + 1]; ++p) {
+    for (auto p = x.user_ptr[static_cast<std::size_t>(u)]; p < x.user_ptr[static_cast<std::size_t>(u) + 1];
+         ++p) {
       const auto i = static_cast<std::size_t>(p);
       out.push_back({u, x.items[i], x.ratings[i], x.timestamps[i]});
     }
@@ -53,7 +55,8 @@ Split empty_split(const Dataset& d, std::string name) {
   s.n_items = d.catalog.size();
   s.candidate.assign(static_cast<std::size_t>(s.n_items), 0);
   for (std::int32_t i = 0; i < s.n_items; ++i) {
-    s.candidate[static_cast<std::size_t>(i)] = d.ratings.item_ptr[static_cast<std::size_t>(i) + 1] > d.ratings.item_ptr[static_cast<std::size_t>(i)];
+    s.candidate[static_cast<std::size_t>(i)] =
+        d.ratings.item_ptr[static_cast<std::size_t>(i) + 1] > d.ratings.item_ptr[static_cast<std::size_t>(i)];
   }
   return s;
 }
@@ -82,7 +85,8 @@ Split holdout(const Dataset& d, const SplitOptions& o) {
       continue;
     }
     std::shuffle(pos.begin(), pos.end(), rng);
-    const auto n_test = static_cast<std::size_t>(std::ceil(o.test_frac * static_cast<double>(pos.size()) - 1e-9));
+    const auto n_test =
+        static_cast<std::size_t>(std::ceil(o.test_frac * static_cast<double>(pos.size()) - 1e-9));
     s.test.insert(s.test.end(), pos.begin(), pos.begin() + static_cast<std::ptrdiff_t>(n_test));
     s.train.insert(s.train.end(), pos.begin() + static_cast<std::ptrdiff_t>(n_test), pos.end());
   }
@@ -100,7 +104,8 @@ std::vector<Split> kfold(const Dataset& d, const SplitOptions& o) {
   for (int f = 0; f < o.folds; ++f) {
     Split s = empty_split(d, "kfold " + std::to_string(f + 1) + "/" + std::to_string(o.folds));
     for (std::size_t k = 0; k < order.size(); ++k) {
-      (static_cast<int>(k % static_cast<std::size_t>(o.folds)) == f ? s.test : s.train).push_back(all[order[k]]);
+      (static_cast<int>(k % static_cast<std::size_t>(o.folds)) == f ? s.test : s.train)
+          .push_back(all[order[k]]);
     }
     out.push_back(std::move(s));
   }
@@ -128,8 +133,9 @@ Split strong(const Dataset& d, const SplitOptions& o) {
   }
   std::mt19937_64 rng(o.seed);
   std::shuffle(eligible.begin(), eligible.end(), rng);
-  const std::size_t n_heldout = std::min(eligible.size(), o.heldout_users > 0 ? static_cast<std::size_t>(o.heldout_users)
-                                                                             : (pos.size() + 9) / 10);
+  const std::size_t n_heldout =
+      std::min(eligible.size(),
+               o.heldout_users > 0 ? static_cast<std::size_t>(o.heldout_users) : (pos.size() + 9) / 10);
   std::vector<char> heldout(pos.size(), 0);
   for (std::size_t k = 0; k < n_heldout; ++k) heldout[static_cast<std::size_t>(eligible[k])] = 1;
   for (std::size_t u = 0; u < pos.size(); ++u) {
@@ -184,7 +190,8 @@ std::vector<Split> make_splits(const Dataset& d, const SplitOptions& o) {
   if (p == "sampled") return {sampled(d, o)};
   if (p == "predefined") {
     if (d.splits.empty()) {
-      throw Error(ErrorKind::kInvalidInput, "--protocol predefined: this dataset ships no split files (ml-100k has u1..u5, ua, ub)");
+      throw Error(ErrorKind::kInvalidInput,
+                  "--protocol predefined: this dataset ships no split files (ml-100k has u1..u5, ua, ub)");
     }
     std::vector<Split> out;
     for (const PredefinedSplit& ps : d.splits) {
@@ -195,11 +202,13 @@ std::vector<Split> make_splits(const Dataset& d, const SplitOptions& o) {
     }
     return out;
   }
-  throw Error(ErrorKind::kInvalidInput,
-              "unknown protocol '" + p + "'; known: loo, holdout, kfold, random, predefined, strong, sampled");
+  throw Error(
+      ErrorKind::kInvalidInput,
+      "unknown protocol '" + p + "'; known: loo, holdout, kfold, random, predefined, strong, sampled");
 }
 
-CsrMatrix to_matrix(const std::vector<RatingTriple>& rows, std::int32_t n_users, std::int32_t n_items, bool binary) {
+CsrMatrix to_matrix(const std::vector<RatingTriple>& rows, std::int32_t n_users, std::int32_t n_items,
+                    bool binary) {
   std::vector<SparseEntry> entries;
   entries.reserve(rows.size());
   for (const RatingTriple& t : rows) entries.push_back({t.user, t.item, binary ? 1.0f : t.rating});
@@ -229,7 +238,8 @@ void write_rows(const std::vector<RatingTriple>& rows, const Dataset& d, const s
   char buf[128];
   for (const RatingTriple& t : sorted) {
     std::snprintf(buf, sizeof buf, "%lld,%lld,%.1f,%lld\n", static_cast<long long>(user_id(t)),
-                  static_cast<long long>(movie_id(t)), static_cast<double>(t.rating), static_cast<long long>(t.timestamp));
+                  static_cast<long long>(movie_id(t)), static_cast<double>(t.rating),
+                  static_cast<long long>(t.timestamp));
     out += buf;
   }
   write_file_atomic(path, out);
@@ -249,11 +259,16 @@ std::vector<RatingTriple> read_rows(const std::filesystem::path& path, const Dat
     const auto movie = parse_int(reader[1]);
     const auto rating = parse_double(reader[2]);
     const auto ts = parse_timestamp(reader[3]);
-    if (!user || !movie || !rating || !ts) throw_input_error(path.string(), reader.line(), "expected numbers");
+    if (!user || !movie || !rating || !ts)
+      throw_input_error(path.string(), reader.line(), "expected numbers");
     const auto u = users.find(*user);
-    if (u == users.end()) throw_input_error(path.string(), reader.line(), "userId " + std::to_string(*user) + " is not in the data");
+    if (u == users.end())
+      throw_input_error(path.string(), reader.line(),
+                        "userId " + std::to_string(*user) + " is not in the data");
     const auto item = d.catalog.index_of(*movie);
-    if (!item) throw_input_error(path.string(), reader.line(), "movieId " + std::to_string(*movie) + " is not in the data");
+    if (!item)
+      throw_input_error(path.string(), reader.line(),
+                        "movieId " + std::to_string(*movie) + " is not in the data");
     rows.push_back({u->second, *item, static_cast<float>(*rating), *ts});
   }
   return rows;
@@ -270,10 +285,13 @@ void save_split(const Split& split, const Dataset& d, const std::filesystem::pat
 
 Split load_split(const std::filesystem::path& dir, const Dataset& d) {
   for (const char* name : {"train.csv", "test.csv"}) {
-    if (!std::filesystem::exists(dir / name)) throw Error(ErrorKind::kNotFound, (dir / name).string() + ": missing (a split folder needs train.csv and test.csv)");
+    if (!std::filesystem::exists(dir / name))
+      throw Error(ErrorKind::kNotFound,
+                  (dir / name).string() + ": missing (a split folder needs train.csv and test.csv)");
   }
   std::unordered_map<std::int64_t, std::int32_t> users;
-  for (std::int32_t u = 0; u < d.ratings.n_users(); ++u) users.emplace(d.ratings.user_ids[static_cast<std::size_t>(u)], u);
+  for (std::int32_t u = 0; u < d.ratings.n_users(); ++u)
+    users.emplace(d.ratings.user_ids[static_cast<std::size_t>(u)], u);
   Split s = empty_split(d, dir.filename().string());
   s.train = read_rows(dir / "train.csv", d, users);
   if (std::filesystem::exists(dir / "val.csv")) s.validation = read_rows(dir / "val.csv", d, users);

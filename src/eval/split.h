@@ -59,7 +59,8 @@ void save_split(const Split& split, const Dataset& dataset, const std::filesyste
 Split load_split(const std::filesystem::path& dir, const Dataset& dataset);
 
 // rows x cols matrix of the triples; binary: every value 1.
-CsrMatrix to_matrix(const std::vector<RatingTriple>& rows, std::int32_t n_users, std::int32_t n_items, bool binary);
+CsrMatrix to_matrix(const std::vector<RatingTriple>& rows, std::int32_t n_users, std::int32_t n_items,
+                    bool binary);
 // Concatenation (train + validation for the final refit).
 std::vector<RatingTriple> concat(const std::vector<RatingTriple>& a, const std::vector<RatingTriple>& b);
 

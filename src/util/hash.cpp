@@ -1,7 +1,7 @@
 #include "util/hash.h"
 
-#include <cstring>
 #include <algorithm>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -72,7 +72,9 @@ std::uint64_t hash64_blocks(const void* data, std::size_t size, std::uint64_t se
   return hash_combine(h, size);
 }
 
-std::uint64_t hash_combine(std::uint64_t a, std::uint64_t b) { return mix(a ^ (b + kP1 + (a << 6) + (a >> 2))); }
+std::uint64_t hash_combine(std::uint64_t a, std::uint64_t b) {
+  return mix(a ^ (b + kP1 + (a << 6) + (a >> 2)));
+}
 
 BlockHasher::BlockHasher(std::uint64_t seed) : seed_(seed), h_(seed ^ kP3) {}
 

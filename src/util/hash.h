@@ -9,7 +9,9 @@
 namespace mn {
 
 std::uint64_t hash64(const void* data, std::size_t size, std::uint64_t seed = 0);
-inline std::uint64_t hash64(std::string_view s, std::uint64_t seed = 0) { return hash64(s.data(), s.size(), seed); }
+inline std::uint64_t hash64(std::string_view s, std::uint64_t seed = 0) {
+  return hash64(s.data(), s.size(), seed);
+}
 // hash64 of each kHashBlockBytes block, combined in order, then with the size; blocks are hashed
 // by all threads (for arrays of hundreds of MB). Not equal to hash64 of the same bytes. A writer
 // can compute it while streaming: h = seed ^ kP3; per full block h = hash_combine(h, hash64(block,

@@ -58,8 +58,8 @@ void Progress::draw(bool final_line) {
     std::fprintf(stderr, "\r%s [%s] %3.0f%% %.1fs%s", label_.c_str(), bar.c_str(), 100 * frac, secs,
                  final_line ? "\n" : "");
   } else if (final_line) {
-    std::fprintf(stderr, "%s: %llu %s in %.2f s\n", label_.c_str(),
-                 static_cast<unsigned long long>(done_), unit_.c_str(), secs);
+    std::fprintf(stderr, "%s: %llu %s in %.2f s\n", label_.c_str(), static_cast<unsigned long long>(done_),
+                 unit_.c_str(), secs);
   } else {
     std::fprintf(stderr, "%s: %3.0f%% (%.1f s)\n", label_.c_str(), 100 * frac, secs);
   }
@@ -72,8 +72,8 @@ void Progress::finish() {
   if (g_quiet || (!drawn_ && seconds_since(start_) < 0.5)) return;
   if (tty_) {
     draw(true);
-    std::fprintf(stderr, "%s: %llu %s in %.2f s\n", label_.c_str(),
-                 static_cast<unsigned long long>(done_), unit_.c_str(), seconds_since(start_));
+    std::fprintf(stderr, "%s: %llu %s in %.2f s\n", label_.c_str(), static_cast<unsigned long long>(done_),
+                 unit_.c_str(), seconds_since(start_));
   } else {
     draw(true);
   }

@@ -120,7 +120,8 @@ TEST_P(ModelContract, FoldInOfATrainingUserMatchesItsStoredScores) {
     float scale = 0;
     for (const float s : stored) scale = std::max(scale, std::abs(s));
     for (std::size_t i = 0; i < stored.size(); ++i) {
-      ASSERT_NEAR(folded[i], stored[i], 0.05f * std::max(scale, 1e-6f) + 1e-5f) << "user " << u << " item " << i;
+      ASSERT_NEAR(folded[i], stored[i], 0.05f * std::max(scale, 1e-6f) + 1e-5f)
+          << "user " << u << " item " << i;
     }
   }
 }
@@ -146,7 +147,8 @@ TEST_P(ModelContract, SaveThenLoadGivesIdenticalScores) {
   EXPECT_EQ(back->name(), m->name());
   EXPECT_EQ(back->params().to_string(), m->params().to_string());
   EXPECT_EQ(read_manifest(tmp / "model")["data_fingerprint"], "fingerprint-x");
-  for (std::int32_t u = 0; u < kSize; u += 5) EXPECT_EQ(scores_of(*m, u), scores_of(*back, u)) << "user " << u;
+  for (std::int32_t u = 0; u < kSize; u += 5)
+    EXPECT_EQ(scores_of(*m, u), scores_of(*back, u)) << "user " << u;
   EXPECT_EQ(m->similar_items(2, 5).size(), back->similar_items(2, 5).size());
 }
 
@@ -181,7 +183,8 @@ TEST_P(ModelContract, UnknownParameterIsRejectedWithTheKnownOnes) {
     make_model(GetParam() + ":no_such_parameter=1");
     FAIL() << "expected an error";
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("unknown parameter 'no_such_parameter'"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("unknown parameter 'no_such_parameter'"), std::string::npos)
+        << e.what();
   }
 }
 

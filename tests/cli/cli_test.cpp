@@ -20,7 +20,9 @@ TEST(CliTest, HelpOnEverySubcommand) {
 
 TEST(CliTest, InfoJsonOnTheSharedData) {
   std::string out;
-  ASSERT_EQ(test::run_command(bin() + " -q info --json --data '" + test::datasets_dir().string() + "' 2>/dev/null", out), 0)
+  ASSERT_EQ(test::run_command(
+                bin() + " -q info --json --data '" + test::datasets_dir().string() + "' 2>/dev/null", out),
+            0)
       << out;
   const auto j = nlohmann::json::parse(out);
   EXPECT_EQ(j["users"], 610);
@@ -32,10 +34,16 @@ TEST(CliTest, IngestThenInfoFromTheSnapshotAgree) {
   test::TempDir tmp;
   std::string out;
   const std::string data = "'" + (test::fixtures_dir() / "ml-100k").string() + "'";
-  ASSERT_EQ(test::run_command(bin() + " -q ingest --data " + data + " --out '" + (tmp / "s.snap").string() + "'", out), 0) << out;
+  ASSERT_EQ(test::run_command(
+                bin() + " -q ingest --data " + data + " --out '" + (tmp / "s.snap").string() + "'", out),
+            0)
+      << out;
   std::string from_data, from_snap;
   ASSERT_EQ(test::run_command(bin() + " -q info --json --data " + data + " 2>/dev/null", from_data), 0);
-  ASSERT_EQ(test::run_command(bin() + " -q info --json --snapshot '" + (tmp / "s.snap").string() + "' 2>/dev/null", from_snap), 0);
+  ASSERT_EQ(
+      test::run_command(bin() + " -q info --json --snapshot '" + (tmp / "s.snap").string() + "' 2>/dev/null",
+                        from_snap),
+      0);
   EXPECT_EQ(nlohmann::json::parse(from_data), nlohmann::json::parse(from_snap));
 }
 
@@ -50,7 +58,9 @@ TEST(CliTest, BadInputExitsTwoWithFileLineReason) {
 TEST(CliTest, NoDataExplainsWhatToDo) {
   test::TempDir tmp;
   std::string out;
-  EXPECT_EQ(test::run_command("cd '" + tmp.path().string() + "' && env -u MOVIENIGHT_DATA " + bin() + " info", out), 2);
+  EXPECT_EQ(
+      test::run_command("cd '" + tmp.path().string() + "' && env -u MOVIENIGHT_DATA " + bin() + " info", out),
+      2);
   EXPECT_NE(out.find("movienight fetch ml-latest-small"), std::string::npos) << out;
 }
 

@@ -15,9 +15,10 @@ std::string small() { return "'" + (test::datasets_dir() / "ml-latest-small").st
 TEST(EvalCliTest, PopOnLooMatchesThePeerFigures) {
   test::TempDir tmp;
   std::string out;
-  ASSERT_EQ(test::run_command(bin() + " -q eval --data " + small() + " --protocol loo --models pop --k 10,100 --json '" +
-                                  (tmp / "r.json").string() + "' --save-split '" + (tmp / "split").string() + "'",
-                              out),
+  ASSERT_EQ(test::run_command(
+                bin() + " -q eval --data " + small() + " --protocol loo --models pop --k 10,100 --json '" +
+                    (tmp / "r.json").string() + "' --save-split '" + (tmp / "split").string() + "'",
+                out),
             0)
       << out;
   EXPECT_NE(out.find("| pop | defaults |"), std::string::npos) << out;
@@ -54,16 +55,22 @@ TEST(EvalCliTest, MistakesFailFastWithExitTwo) {
   EXPECT_NE(out.find("unknown model 'nope'; known models: pop"), std::string::npos) << out;
   EXPECT_EQ(test::run_command(bin() + " -q eval --data " + small() + " --models pop:bogus=1", out), 2);
   EXPECT_NE(out.find("unknown parameter 'bogus'"), std::string::npos) << out;
-  EXPECT_EQ(test::run_command(bin() + " -q eval --data " + small() + " --models pop --protocol nope", out), 2);
+  EXPECT_EQ(test::run_command(bin() + " -q eval --data " + small() + " --models pop --protocol nope", out),
+            2);
   EXPECT_NE(out.find("unknown protocol 'nope'"), std::string::npos) << out;
-  EXPECT_EQ(test::run_command(bin() + " -q eval --data " + small() + " --models pop --metrics hr,bogus", out), 2);
+  EXPECT_EQ(test::run_command(bin() + " -q eval --data " + small() + " --models pop --metrics hr,bogus", out),
+            2);
 }
 
 TEST(EvalCliTest, TuneRanksTheGridOnValidation) {
   std::string out;
-  ASSERT_EQ(test::run_command(bin() + " -q tune --data " + small() + " --models pop --grid \"by=count,mean\" --values rating --k 10", out), 0)
+  ASSERT_EQ(test::run_command(bin() + " -q tune --data " + small() +
+                                  " --models pop --grid \"by=count,mean\" --values rating --k 10",
+                              out),
+            0)
       << out;
-  EXPECT_NE(out.find("| 1 | by=count | 0.0194 |"), std::string::npos) << out;  // PEERS.md: MostPop val NDCG@10
+  EXPECT_NE(out.find("| 1 | by=count | 0.0194 |"), std::string::npos)
+      << out;  // PEERS.md: MostPop val NDCG@10
   EXPECT_NE(out.find("best on validation: by=count"), std::string::npos) << out;
 }
 
@@ -71,8 +78,12 @@ TEST(EvalCliTest, FitThenRecommend) {
   test::TempDir tmp;
   std::string out;
   const std::string dir = "'" + (tmp / "pop").string() + "'";
-  ASSERT_EQ(test::run_command(bin() + " -q fit --data " + small() + " --model pop --out " + dir, out), 0) << out;
-  ASSERT_EQ(test::run_command(bin() + " -q recommend --data " + small() + " --model-dir " + dir + " --user 1 --k 3", out), 0) << out;
+  ASSERT_EQ(test::run_command(bin() + " -q fit --data " + small() + " --model pop --out " + dir, out), 0)
+      << out;
+  ASSERT_EQ(test::run_command(
+                bin() + " -q recommend --data " + small() + " --model-dir " + dir + " --user 1 --k 3", out),
+            0)
+      << out;
   // User 1 has not rated Shawshank, the most popular positive, so it comes first.
   EXPECT_NE(out.find(" 1. Shawshank Redemption, The (1994)"), std::string::npos) << out;
   ASSERT_EQ(test::run_command(bin() + " -q recommend --data " + small() + " --model-dir " + dir +
@@ -81,10 +92,17 @@ TEST(EvalCliTest, FitThenRecommend) {
             0)
       << out;
   EXPECT_EQ(out.find("Shawshank"), std::string::npos) << out;  // a liked title is never recommended back
-  EXPECT_EQ(test::run_command(bin() + " -q recommend --data " + small() + " --model-dir " + dir + " --user 99999", out), 2);
+  EXPECT_EQ(test::run_command(
+                bin() + " -q recommend --data " + small() + " --model-dir " + dir + " --user 99999", out),
+            2);
   EXPECT_NE(out.find("userId 99999 is not in the data"), std::string::npos) << out;
-  EXPECT_EQ(test::run_command(bin() + " -q recommend --data " + small() + " --model-dir " + dir + " --like \"No Such Film\"", out), 2);
-  EXPECT_EQ(test::run_command(bin() + " -q recommend --data " + small() + " --model-dir /nonexistent --user 1", out), 2);
+  EXPECT_EQ(test::run_command(bin() + " -q recommend --data " + small() + " --model-dir " + dir +
+                                  " --like \"No Such Film\"",
+                              out),
+            2);
+  EXPECT_EQ(test::run_command(
+                bin() + " -q recommend --data " + small() + " --model-dir /nonexistent --user 1", out),
+            2);
   EXPECT_NE(out.find("manifest.json: no such file"), std::string::npos) << out;
 }
 

@@ -37,7 +37,8 @@ TEST_F(SharedDatasetTest, TitlesYearsGenresAndLinks) {
   const Movie& toy = d.catalog[*d.catalog.index_of(1)];
   EXPECT_EQ(toy.title, "Toy Story (1995)");
   EXPECT_EQ(toy.year, 1995);
-  EXPECT_EQ(toy.genres, (std::vector<std::string>{"Adventure", "Animation", "Children", "Comedy", "Fantasy"}));
+  EXPECT_EQ(toy.genres,
+            (std::vector<std::string>{"Adventure", "Animation", "Children", "Comedy", "Fantasy"}));
   EXPECT_EQ(toy.imdb_id, "0114709");
   EXPECT_EQ(toy.tmdb_id, 862);
   EXPECT_NE(std::find(toy.tags.begin(), toy.tags.end(), "pixar"), toy.tags.end());
@@ -63,14 +64,17 @@ TEST_F(SharedDatasetTest, TitlesYearsGenresAndLinks) {
 TEST_F(SharedDatasetTest, EachUsersEntriesAreInTimeOrderAndCscMatchesCsr) {
   const Interactions& x = dataset_->ratings;
   for (std::int32_t u = 0; u < x.n_users(); ++u) {
-    for (auto p = x.user_ptr[static_cast<std::size_t>(u)] + 1; p < x.user_ptr[static_cast<std::size_t>(u) + 1]; ++p) {
+    for (auto p = x.user_ptr[static_cast<std::size_t>(u)] + 1;
+         p < x.user_ptr[static_cast<std::size_t>(u) + 1]; ++p) {
       const auto i = static_cast<std::size_t>(p);
-      ASSERT_TRUE(x.timestamps[i - 1] < x.timestamps[i] || (x.timestamps[i - 1] == x.timestamps[i] && x.items[i - 1] < x.items[i]));
+      ASSERT_TRUE(x.timestamps[i - 1] < x.timestamps[i] ||
+                  (x.timestamps[i - 1] == x.timestamps[i] && x.items[i - 1] < x.items[i]));
     }
   }
   ASSERT_EQ(x.item_users.size(), x.items.size());
   for (std::int32_t i = 0; i < x.n_items(); ++i) {
-    for (auto p = x.item_ptr[static_cast<std::size_t>(i)]; p < x.item_ptr[static_cast<std::size_t>(i) + 1]; ++p) {
+    for (auto p = x.item_ptr[static_cast<std::size_t>(i)]; p < x.item_ptr[static_cast<std::size_t>(i) + 1];
+         ++p) {
       const auto pos = static_cast<std::size_t>(x.csr_pos[static_cast<std::size_t>(p)]);
       ASSERT_EQ(x.items[pos], i);
       const std::int32_t u = x.item_users[static_cast<std::size_t>(p)];
@@ -82,8 +86,8 @@ TEST_F(SharedDatasetTest, EachUsersEntriesAreInTimeOrderAndCscMatchesCsr) {
 
 TEST_F(SharedDatasetTest, SummaryJsonHasTheDocumentedFields) {
   const nlohmann::json j = dataset_summary(*dataset_);
-  for (const char* key : {"users", "items", "ratings", "rated_items", "density", "rating_min", "rating_max", "tags",
-                          "recipes", "recipe_interactions", "metadata", "skipped_rows"}) {
+  for (const char* key : {"users", "items", "ratings", "rated_items", "density", "rating_min", "rating_max",
+                          "tags", "recipes", "recipe_interactions", "metadata", "skipped_rows"}) {
     EXPECT_TRUE(j.contains(key)) << key;
   }
   EXPECT_EQ(j["users"], 610);
@@ -94,7 +98,8 @@ TEST_F(SharedDatasetTest, SummaryJsonHasTheDocumentedFields) {
   EXPECT_EQ(j["rating_min"], 0.5);
   EXPECT_EQ(j["rating_max"], 5.0);
   EXPECT_EQ(j["tags"], 3683);
-  for (const char* key : {"overview", "keywords", "cast", "director"}) EXPECT_TRUE(j["metadata"].contains(key)) << key;
+  for (const char* key : {"overview", "keywords", "cast", "director"})
+    EXPECT_TRUE(j["metadata"].contains(key)) << key;
 }
 
 TEST(DatasetTest, TwoMovieLensFoldersAreRefused) {

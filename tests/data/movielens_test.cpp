@@ -89,7 +89,9 @@ TEST(MovieLensTest, GenomeAndUnsortedUsers) {
   // CSC: item Toy Story is rated by both users, in user order, pointing back into the CSR.
   const std::int32_t toy = *d.catalog.index_of(1);
   const auto b = static_cast<std::size_t>(d.ratings.item_ptr[static_cast<std::size_t>(toy)]);
-  ASSERT_EQ(d.ratings.item_ptr[static_cast<std::size_t>(toy) + 1] - d.ratings.item_ptr[static_cast<std::size_t>(toy)], 2);
+  ASSERT_EQ(d.ratings.item_ptr[static_cast<std::size_t>(toy) + 1] -
+                d.ratings.item_ptr[static_cast<std::size_t>(toy)],
+            2);
   EXPECT_EQ(d.ratings.item_users[b], 0);
   EXPECT_EQ(d.ratings.ratings[static_cast<std::size_t>(d.ratings.csr_pos[b])], 3.0f);
   EXPECT_EQ(d.ratings.ratings[static_cast<std::size_t>(d.ratings.csr_pos[b + 1])], 4.5f);
@@ -106,7 +108,8 @@ TEST(MovieLensTest, MissingColumnIsAnError) {
 }
 
 TEST(MovieLensTest, UnterminatedQuoteIsAnError) {
-  const std::string msg = error_of([] { load_dataset({fixtures_dir() / "bad/unterminated-quote"}, {false}); });
+  const std::string msg =
+      error_of([] { load_dataset({fixtures_dir() / "bad/unterminated-quote"}, {false}); });
   EXPECT_NE(msg.find("movies.csv:3: unterminated quoted field at end of file"), std::string::npos) << msg;
 }
 
@@ -116,7 +119,8 @@ TEST(MovieLensTest, BinaryGarbageIsAnError) {
 }
 
 TEST(MovieLensTest, RatingsWithoutMoviesFileIsAnError) {
-  const std::string msg = error_of([] { load_dataset({fixtures_dir() / "bad/ratings-without-movies"}, {false}); });
+  const std::string msg =
+      error_of([] { load_dataset({fixtures_dir() / "bad/ratings-without-movies"}, {false}); });
   EXPECT_NE(msg.find("movies.csv: missing"), std::string::npos) << msg;
 }
 
@@ -138,7 +142,10 @@ TEST(MovieLensTest, FastReaderMatchesPlainReaderOnRealRatings) {
   // The general CSV reader over the same file, row by row.
   test::TempDir tmp;
   std::string output;
-  ASSERT_EQ(test::run_command("tail -n +2 '" + path.string() + "' | tr ',' '\\t' > '" + (tmp / "r.tsv").string() + "'", output), 0)
+  ASSERT_EQ(
+      test::run_command(
+          "tail -n +2 '" + path.string() + "' | tr ',' '\\t' > '" + (tmp / "r.tsv").string() + "'", output),
+      0)
       << output;
   const RawRatings plain = read_ratings_plain(tmp / "r.tsv", "\t", {0.5f, 5.0f, true});
   EXPECT_EQ(fast.users, plain.users);

@@ -75,8 +75,8 @@ TEST(Metrics, CoverageIlsAndGenreCoverage) {
   m.add({r1, none});
   m.add({r2, none});
   const auto v = m.means();
-  EXPECT_DOUBLE_EQ(v.at("coverage@2"), 1.0);                  // all four items recommended
-  EXPECT_DOUBLE_EQ(v.at("ils@2"), (0.5 + 0.0) / 2);            // one pair per list
+  EXPECT_DOUBLE_EQ(v.at("coverage@2"), 1.0);         // all four items recommended
+  EXPECT_DOUBLE_EQ(v.at("ils@2"), (0.5 + 0.0) / 2);  // one pair per list
   EXPECT_DOUBLE_EQ(v.at("genre_coverage@2"), (2.0 / 3 + 2.0 / 3) / 2);
 }
 

@@ -72,7 +72,8 @@ TEST_F(SplitTest, HoldoutTakesACeilingFractionOfEachUsersPositives) {
   o.seed = 4;
   const Split other = make_splits(*dataset_, o)[0];
   int same = 0;
-  for (std::size_t i = 0; i < std::min(other.test.size(), s.test.size()); ++i) same += other.test[i].item == s.test[i].item;
+  for (std::size_t i = 0; i < std::min(other.test.size(), s.test.size()); ++i)
+    same += other.test[i].item == s.test[i].item;
   EXPECT_LT(same, static_cast<int>(s.test.size()) / 2);
 }
 
@@ -142,7 +143,8 @@ TEST(SplitFixtureTest, LoadSplitNamesUnknownIds) {
     load_split(tmp.path(), d);
     FAIL();
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("test.csv:2: movieId 99999 is not in the data"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("test.csv:2: movieId 99999 is not in the data"), std::string::npos)
+        << e.what();
   }
 }
 
