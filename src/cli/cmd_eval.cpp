@@ -24,8 +24,6 @@ void add_eval_command(CLI::App& app) {
                   "models and parameters, e.g. \"pop;itemknn:sim=bm25,k=100;als:factors=64\"")
       ->required();
   cmd->add_option("--json", options->json_out, "also write the results as JSON to this file");
-  cmd->add_option("--seeds", options->seeds, "fit stochastic models with seeds 0..N-1 and report mean ± std")
-      ->check(CLI::Range(1, 100));
   cmd->callback([options] {
     options->columns();
     const std::vector<ModelSpec> specs = parse_model_list(options->models);

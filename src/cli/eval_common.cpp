@@ -34,6 +34,8 @@ void EvalCliOptions::add_options(CLI::App& command) {
           "table columns (JSON has all): hr, ndcg, recall, trecall, precision, map, mrr, coverage, ils, "
           "genre_coverage, rmse, mae")
       ->capture_default_str();
+  command.add_option("--seeds", seeds, "fit stochastic models with seeds 0..N-1 and report mean ± std")
+      ->check(CLI::Range(1, 100));
   command.add_option("--threads", threads, "threads (0: every core)")->capture_default_str();
   command.add_option("--values", values, "what the models fit on: binary positives or the ratings")
       ->check(CLI::IsMember({"binary", "rating"}))
