@@ -2,6 +2,7 @@
 
 #include <random>
 
+#include "cf/als.h"
 #include "cf/popularity.h"
 #include "io/file.h"
 #include "util/error.h"
@@ -13,6 +14,7 @@ const std::vector<ModelInfo>& model_registry() {
   static const std::vector<ModelInfo> registry = [] {
     std::vector<ModelInfo> models;
     models.push_back(popularity_model_info());
+    models.push_back(als_model_info());
     return models;
   }();
   return registry;
