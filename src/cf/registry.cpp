@@ -3,7 +3,10 @@
 #include <random>
 
 #include "cf/als.h"
+#include "cf/ease.h"
+#include "cf/itemknn.h"
 #include "cf/popularity.h"
+#include "cf/rp3beta.h"
 #include "io/file.h"
 #include "util/error.h"
 
@@ -14,7 +17,10 @@ const std::vector<ModelInfo>& model_registry() {
   static const std::vector<ModelInfo> registry = [] {
     std::vector<ModelInfo> models;
     models.push_back(popularity_model_info());
+    models.push_back(itemknn_model_info());
     models.push_back(als_model_info());
+    models.push_back(ease_model_info());
+    models.push_back(rp3beta_model_info());
     return models;
   }();
   return registry;
