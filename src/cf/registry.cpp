@@ -3,10 +3,12 @@
 #include <random>
 
 #include "cf/als.h"
+#include "cf/bpr.h"
 #include "cf/ease.h"
 #include "cf/itemknn.h"
 #include "cf/popularity.h"
 #include "cf/rp3beta.h"
+#include "cf/warp.h"
 #include "io/file.h"
 #include "util/error.h"
 
@@ -19,6 +21,8 @@ const std::vector<ModelInfo>& model_registry() {
     models.push_back(popularity_model_info());
     models.push_back(itemknn_model_info());
     models.push_back(als_model_info());
+    models.push_back(bpr_model_info());
+    models.push_back(warp_model_info());
     models.push_back(ease_model_info());
     models.push_back(rp3beta_model_info());
     return models;
