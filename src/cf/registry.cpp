@@ -52,14 +52,17 @@ std::unique_ptr<Recommender> make_model(const ModelSpec& spec) {
   return info.make(std::move(params));
 }
 
-std::unique_ptr<Recommender> make_model(std::string_view spec_text) { return make_model(parse_model_spec(spec_text)); }
+std::unique_ptr<Recommender> make_model(std::string_view spec_text) {
+  return make_model(parse_model_spec(spec_text));
+}
 
 void save_model(const Recommender& model, const std::filesystem::path& dir, const ManifestExtras& extras) {
   // Written beside the target and renamed into place, so a crash never leaves half a model.
   std::random_device rd;
   const std::filesystem::path parent = dir.has_parent_path() ? dir.parent_path() : ".";
   std::filesystem::create_directories(parent);
-  const std::filesystem::path tmp = parent / ("." + dir.filename().string() + ".tmp" + std::to_string(rd() % 1000000));
+  const std::filesystem::path tmp =
+      parent / ("." + dir.filename().string() + ".tmp" + std::to_string(rd() % 1000000));
   std::filesystem::create_directories(tmp);
   try {
     model.save(tmp);
@@ -87,7 +90,8 @@ void save_model(const Recommender& model, const std::filesystem::path& dir, cons
 nlohmann::json read_manifest(const std::filesystem::path& dir) {
   const auto path = dir / "manifest.json";
   if (!std::filesystem::exists(path)) {
-    throw Error(ErrorKind::kNotFound, path.string() + ": no such file (not a model folder written by movienight)");
+    throw Error(ErrorKind::kNotFound,
+                path.string() + ": no such file (not a model folder written by movienight)");
   }
   nlohmann::json manifest;
   try {
@@ -100,7 +104,8 @@ nlohmann::json read_manifest(const std::filesystem::path& dir) {
   }
   if (manifest.value("version", 0) > 1) {
     throw Error(ErrorKind::kInvalidInput, path.string() + ": model format version " +
-                                              std::to_string(manifest.value("version", 0)) + " is newer than this movienight");
+                                              std::to_string(manifest.value("version", 0)) +
+                                              " is newer than this movienight");
   }
   return manifest;
 }
@@ -113,7 +118,8 @@ std::unique_ptr<Recommender> load_model(const std::filesystem::path& dir) {
   std::unique_ptr<Recommender> model = info.make(std::move(params));
   model->load(dir);
   if (model->n_users() != manifest.value("users", -1) || model->n_items() != manifest.value("items", -1)) {
-    throw Error(ErrorKind::kInvalidInput, (dir / "manifest.json").string() + ": shape does not match the model files");
+    throw Error(ErrorKind::kInvalidInput,
+                (dir / "manifest.json").string() + ": shape does not match the model files");
   }
   return model;
 }

@@ -13,5 +13,6 @@ void add_eval_command(CLI::App& app);
 void add_tune_command(CLI::App& app);
 void add_fit_command(CLI::App& app);
 void add_recommend_command(CLI::App& app);
+void add_embed_command(CLI::App& app);
 
 }  // namespace mn::cli

@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   mn::cli::add_tune_command(app);
   mn::cli::add_fit_command(app);
   mn::cli::add_recommend_command(app);
+  mn::cli::add_embed_command(app);
 
   try {
     app.parse(argc, argv);
