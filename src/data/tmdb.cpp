@@ -23,39 +23,10 @@ constexpr std::size_t kMaxCast = 5;
 // ---------------------------------------------------------------------------------------------
 // UTF-8 repair
 
-// CP1252 bytes 0x80..0x9F; 0 marks the five bytes CP1252 leaves undefined.
-constexpr std::array<std::uint16_t, 32> kCp1252 = {
-    0x20AC, 0,      0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
-    0x2039, 0x0152, 0,      0x017D, 0,      0,      0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
-    0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0,      0x017E, 0x0178};
-
 // Length of the valid UTF-8 sequence at s[i], 0 when there is none.
 std::size_t utf8_length(std::string_view s, std::size_t i) {
-  const auto b0 = static_cast<unsigned char>(s[i]);
-  if (b0 < 0x80) return 1;
-  std::size_t len = 0;
   std::uint32_t cp = 0;
-  if ((b0 & 0xE0) == 0xC0) {
-    len = 2;
-    cp = b0 & 0x1F;
-  } else if ((b0 & 0xF0) == 0xE0) {
-    len = 3;
-    cp = b0 & 0x0F;
-  } else if ((b0 & 0xF8) == 0xF0) {
-    len = 4;
-    cp = b0 & 0x07;
-  } else {
-    return 0;
-  }
-  if (i + len > s.size()) return 0;
-  for (std::size_t k = 1; k < len; ++k) {
-    const auto b = static_cast<unsigned char>(s[i + k]);
-    if ((b & 0xC0) != 0x80) return 0;
-    cp = (cp << 6) | (b & 0x3F);
-  }
-  static constexpr std::array<std::uint32_t, 5> kMin = {0, 0, 0x80, 0x800, 0x10000};
-  if (cp < kMin[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-  return len;
+  return decode_utf8(s, i, cp);
 }
 
 bool is_ascii(std::string_view s) {
@@ -78,20 +49,9 @@ std::string repair_mojibake_tolerant(std::string_view s) {
   std::vector<Unit> units;
   units.reserve(s.size());
   for (std::size_t i = 0; i < s.size();) {
-    const std::size_t n = utf8_length(s, i);
-    std::uint32_t cp = static_cast<unsigned char>(s[i]) & (n == 1   ? 0x7F
-                                                           : n == 2 ? 0x1F
-                                                           : n == 3 ? 0x0F
-                                                                    : 0x07);
-    for (std::size_t k = 1; k < n; ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
-    int b = -1;
-    if (cp < 0x100) {
-      b = static_cast<int>(cp);
-    } else {
-      for (std::size_t j = 0; j < kCp1252.size(); ++j) {
-        if (kCp1252[j] == cp) b = static_cast<int>(0x80 + j);
-      }
-    }
+    std::uint32_t cp = 0;
+    const std::size_t n = decode_utf8(s, i, cp);
+    const int b = unicode_to_cp1252(cp);
     if (b < 0) return whole;  // a character CP1252 cannot hold: not mojibake
     units.push_back(
         {static_cast<unsigned char>(b), static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(n)});
@@ -872,8 +832,8 @@ bool fix_utf8(std::string& s) {
       continue;
     }
     const auto b = static_cast<unsigned char>(s[i]);
-    std::uint32_t cp = b;
-    if (b >= 0x80 && b <= 0x9F) cp = kCp1252[b - 0x80] != 0 ? kCp1252[b - 0x80] : 0xFFFD;
+    std::uint32_t cp = cp1252_to_unicode(b);
+    if (cp == 0) cp = 0xFFFD;  // one of CP1252's undefined bytes
     append_utf8(out, cp);
     ++i;
   }

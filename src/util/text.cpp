@@ -150,7 +150,13 @@ void append_utf8(std::string& out, std::uint32_t cp) {
 }
 
 namespace {
-// Decodes one UTF-8 sequence at s[i]; returns its length, 0 when invalid.
+// CP1252 bytes 0x80..0x9F; 0 marks the five undefined bytes.
+constexpr std::array<std::uint16_t, 32> kCp1252 = {
+    0x20AC, 0,      0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
+    0x2039, 0x0152, 0,      0x017D, 0,      0,      0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
+    0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0,      0x017E, 0x0178};
+}  // namespace
+
 std::size_t decode_utf8(std::string_view s, std::size_t i, std::uint32_t& cp) {
   const auto b0 = static_cast<unsigned char>(s[i]);
   std::size_t len = 0;
@@ -181,22 +187,15 @@ std::size_t decode_utf8(std::string_view s, std::size_t i, std::uint32_t& cp) {
   return len;
 }
 
-// CP1252 bytes 0x80..0x9F; 0 marks the five undefined bytes.
-constexpr std::array<std::uint16_t, 32> kCp1252 = {
-    0x20AC, 0,      0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
-    0x2039, 0x0152, 0,      0x017D, 0,      0,      0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
-    0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0,      0x017E, 0x0178};
+std::uint32_t cp1252_to_unicode(unsigned char b) { return b >= 0x80 && b <= 0x9F ? kCp1252[b - 0x80] : b; }
 
-// The CP1252 byte that decodes to cp, or -1.
-int cp1252_byte(std::uint32_t cp) {
-  if (cp < 0x80 || (cp >= 0xA0 && cp <= 0xFF)) return static_cast<int>(cp);
-  if (cp >= 0x80 && cp <= 0x9F) return static_cast<int>(cp);  // Latin-1 control range passed through
+int unicode_to_cp1252(std::uint32_t cp) {
+  if (cp <= 0xFF) return static_cast<int>(cp);  // ASCII, Latin-1, and the C1 range passed through
   for (std::size_t i = 0; i < kCp1252.size(); ++i) {
     if (kCp1252[i] == cp) return static_cast<int>(0x80 + i);
   }
   return -1;
 }
-}  // namespace
 
 bool is_valid_utf8(std::string_view s) {
   std::uint32_t cp = 0;
@@ -224,7 +223,7 @@ std::string repair_mojibake(std::string_view s) {
   std::uint32_t cp = 0;
   for (std::size_t i = 0; i < s.size();) {
     const std::size_t n = decode_utf8(s, i, cp);
-    const int b = cp1252_byte(cp);
+    const int b = unicode_to_cp1252(cp);
     if (b < 0) return std::string(s);  // a character CP1252 cannot hold: not mojibake
     bytes.push_back(static_cast<char>(b));
     i += n;
