@@ -188,6 +188,16 @@ void parse_chunk(const char* begin, const char* end, const RatingScale& scale, R
     out.error.reason = std::move(reason);
     out.rows = n;
   };
+  auto store = [&](std::int32_t user, std::int32_t movie, float rating, std::int64_t ts) {
+    if (n == 0) out.first_user = user;
+    if (user < last_user) out.grouped = false;
+    last_user = user;
+    users[n] = user;
+    movies[n] = movie;
+    ratings[n] = rating;
+    timestamps[n] = ts;
+    ++n;
+  };
   const bool newline_terminated = end > begin && end[-1] == '\n';
   while (p < end) {
     if (newline_terminated) {
@@ -197,14 +207,7 @@ void parse_chunk(const char* begin, const char* end, const RatingScale& scale, R
       if (const char* next = parse_line_fast(p, user, movie, rating, ts);
           next != nullptr && on_scale(rating, scale)) {
         ++out.lines;
-        if (n == 0) out.first_user = user;
-        if (user < last_user) out.grouped = false;
-        last_user = user;
-        users[n] = user;
-        movies[n] = movie;
-        ratings[n] = rating;
-        timestamps[n] = ts;
-        ++n;
+        store(user, movie, rating, ts);
         p = next;
         continue;
       }
@@ -234,14 +237,7 @@ void parse_chunk(const char* begin, const char* end, const RatingScale& scale, R
       std::snprintf(buf, sizeof buf, "%g", static_cast<double>(rating));
       return fail(line, std::string("rating: ") + buf + " is outside the scale " + scale_text(scale));
     }
-    if (n == 0) out.first_user = user;
-    if (user < last_user) out.grouped = false;
-    last_user = user;
-    users[n] = user;
-    movies[n] = movie;
-    ratings[n] = rating;
-    timestamps[n] = ts;
-    ++n;
+    store(user, movie, rating, ts);
   }
   out.rows = n;
   out.last_user = last_user;
