@@ -1,0 +1,24 @@
+#pragma once
+// Moods ("cozy", "rom-com", "something tense") as query text an encoder can embed. MiniLM reads any
+// text as it is; TF-IDF and genres only know their vocabulary, so a curated lexicon expands the
+// common moods into the genres, keywords and tags that describe them, and the other words of the
+// text are kept for the vocabulary fallback.
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mn {
+
+struct MoodExpansion {
+  std::vector<std::string> moods;  // lexicon entries recognised, e.g. {"romantic", "funny"}
+  std::vector<std::string> terms;  // the expansions' normalised genres, keywords and tags
+  std::string query;               // the text to embed: the terms plus the unrecognised words
+};
+
+// The lexicon's mood names, in display order.
+const std::vector<std::string>& known_moods();
+// Finds lexicon moods (and their synonyms: "rom-com", "romcom", "scary", "spooky", ...) in the
+// text, case- and accent-insensitively, and builds the query.
+MoodExpansion expand_mood(std::string_view text);
+
+}  // namespace mn
