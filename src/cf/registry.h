@@ -19,6 +19,10 @@ struct ModelInfo {
   std::string description;
   std::vector<ParamSpec> params;
   bool stochastic = false;  // results depend on `seed` (eval --seeds averages over seeds)
+  // Fits on ratings (a RatingModel: predict, RMSE/MAE); the CLI passes --values rating.
+  bool explicit_ratings = false;
+  // Reads FitContext::catalog (content models); the contract suite gives it a toy catalog.
+  bool needs_catalog = false;
   // Settings that fit quickly on the contract suite's 50 x 50 toy matrix, e.g. "factors=8".
   std::string test_settings;
   std::function<std::unique_ptr<Recommender>(Params)> make;
