@@ -14,6 +14,8 @@
 
 namespace mn {
 
+class Catalog;
+
 struct ScoredItem {
   std::int32_t item;
   float score;
@@ -23,6 +25,10 @@ struct FitContext {
   int threads = 0;  // 0: every core
   bool show_progress = false;
   const CsrMatrix* item_features = nullptr;  // items x features (genres, tags) for hybrid models
+  const Catalog* catalog = nullptr;          // item i = catalog movie i, for content models
+  // Same shape and entries as the fitted matrix, values = days before the user's latest entry
+  // (for recency decay); null when the caller has no timestamps.
+  const CsrMatrix* entry_age_days = nullptr;
 };
 
 class Recommender {

@@ -7,8 +7,13 @@
 #include "cf/ease.h"
 #include "cf/itemknn.h"
 #include "cf/popularity.h"
+#include "cf/random_model.h"
 #include "cf/rp3beta.h"
 #include "cf/warp.h"
+#include "content/content_model.h"
+#include "content/content_to_cf.h"
+#include "rank/blend.h"
+#include "explicit/explicit_registry.h"
 #include "io/file.h"
 #include "util/error.h"
 
@@ -19,12 +24,17 @@ const std::vector<ModelInfo>& model_registry() {
   static const std::vector<ModelInfo> registry = [] {
     std::vector<ModelInfo> models;
     models.push_back(popularity_model_info());
+    models.push_back(random_model_info());
     models.push_back(itemknn_model_info());
     models.push_back(als_model_info());
     models.push_back(bpr_model_info());
     models.push_back(warp_model_info());
     models.push_back(ease_model_info());
     models.push_back(rp3beta_model_info());
+    models.push_back(content_model_info());
+    models.push_back(content_to_cf_model_info());
+    models.push_back(blend_model_info());
+    append_explicit_models(models);
     return models;
   }();
   return registry;

@@ -7,6 +7,8 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "cli/data_source.h"
+#include "content/catalog_encoding.h"
 #include "text/minilm.h"
 #include "util/error.h"
 
@@ -16,8 +18,8 @@ namespace {
 // Texts are encoded in chunks so that memory stays small whatever the input size.
 constexpr std::size_t kChunkTexts = 16384;
 
-// The encoders `embed` knows (tfidf and genres join when they exist).
-constexpr const char* kEncoders[] = {"minilm"};
+// The encoders `embed` knows; tfidf and genres are fitted on the catalog of --data / --snapshot.
+constexpr const char* kEncoders[] = {"minilm", "tfidf", "genres"};
 
 void append_float(std::string& out, float v) {
   // The shortest text that reads back as the same float.
@@ -41,13 +43,16 @@ void add_embed_command(CLI::App& app) {
     bool tokens = false;
     int threads = 0;
     int batch = 64;
+    DataSource source;
   };
   auto options = std::make_shared<Options>();
   CLI::App* cmd = app.add_subcommand(
       "embed",
       "embed text: reads one text per line on standard input and writes one JSON object per line, "
       "{\"embedding\": [...]} (L2-normalised) or, with --tokens, {\"tokens\": [token ids]}");
-  cmd->add_option("--encoder", options->encoder, "text encoder: minilm")
+  options->source.add_options(*cmd);
+  cmd->add_option("--encoder", options->encoder,
+                  "text encoder: minilm, or tfidf / genres fitted on the catalog of the data")
       ->check(CLI::Validator(
           [](std::string& name) {
             for (const char* known : kEncoders) {
@@ -78,8 +83,15 @@ void add_embed_command(CLI::App& app) {
     mo.batch_size = options->batch;
     // Token ids need only the vocabulary and configs, so they work before the weights arrive.
     MiniLMTokenizer tokenizer;
-    std::unique_ptr<MiniLMEncoder> encoder;
-    if (options->tokens) {
+    std::shared_ptr<const TextEncoder> encoder;
+    if (options->encoder != "minilm") {
+      if (options->tokens) throw Error(ErrorKind::kInvalidInput, "--tokens: only the minilm encoder has token ids");
+      const Dataset dataset = options->source.load();
+      CatalogEncodingOptions eo;
+      eo.encoder = options->encoder;
+      eo.threads = options->threads;
+      encoder = encode_catalog(dataset.catalog, eo).encoder;
+    } else if (options->tokens) {
       tokenizer = load_minilm_tokenizer(options->model);
     } else {
       encoder = MiniLMEncoder::load(options->model, mo);

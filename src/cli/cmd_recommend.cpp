@@ -1,13 +1,18 @@
 // `movienight fit` trains a model on all of the data's positives and saves it as a model folder;
 // `movienight recommend` loads one and prints titles for a known user or a list of liked titles.
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
+#include <limits>
 #include <memory>
 
 #include "cf/registry.h"
 #include "cli/commands.h"
 #include "cli/data_source.h"
+#include "cli/title_resolve.h"
+#include "content/catalog_encoding.h"
 #include "eval/split.h"
+#include "text/mood.h"
 #include "util/error.h"
 #include "util/hash.h"
 #include "util/progress.h"
@@ -31,34 +36,48 @@ CsrMatrix fitting_matrix(const Dataset& d, double threshold, bool binary) {
   return to_matrix(rows, x.n_users(), d.catalog.size(), binary);
 }
 
-std::string normalise_title(std::string_view title) { return to_lower_ascii(trim(title)); }
-
-// Exact title (case-insensitive), else the title without its "(year)"; several matches: the most
-// rated. The fuzzy lookup with suggestions belongs to the content tower.
-std::int32_t find_title(const Dataset& d, const std::string& wanted) {
-  const std::string w = normalise_title(wanted);
-  std::int32_t best = -1;
-  std::int64_t best_count = -1;
-  for (int pass = 0; pass < 2 && best < 0; ++pass) {
-    for (std::int32_t i = 0; i < d.catalog.size(); ++i) {
-      std::string t = normalise_title(d.catalog[i].title);
-      if (pass == 1 && d.catalog[i].year != 0) {
-        const std::size_t open = t.rfind(" (");
-        if (open != std::string::npos) t = t.substr(0, open);
-      }
-      if (t != w) continue;
-      const std::int64_t count = d.ratings.item_ptr[static_cast<std::size_t>(i) + 1] -
-                                 d.ratings.item_ptr[static_cast<std::size_t>(i)];
-      if (count > best_count) {
-        best = i;
-        best_count = count;
-      }
-    }
+// z-scores over the items that can be recommended (finite scores); the others stay -infinity.
+void standardise(std::vector<float>& scores) {
+  double sum = 0, sq = 0;
+  std::size_t n = 0;
+  for (const float v : scores) {
+    if (!std::isfinite(v)) continue;
+    sum += v;
+    sq += static_cast<double>(v) * v;
+    ++n;
   }
-  if (best < 0)
-    throw Error(ErrorKind::kNotFound, "no movie titled \"" + wanted +
-                                          "\" (give the title as in movies.csv, e.g. \"Toy Story (1995)\")");
-  return best;
+  if (n == 0) return;
+  const double mean = sum / static_cast<double>(n);
+  const double sd = std::sqrt(std::max(1e-12, sq / static_cast<double>(n) - mean * mean));
+  for (float& v : scores) {
+    if (std::isfinite(v)) v = static_cast<float>((v - mean) / sd);
+  }
+}
+
+// Adds the mood: the catalog's text embeddings against the mood's query vector, both scores
+// standardised, blended with weight w on the mood.
+void blend_mood(const Dataset& d, const std::string& mood_text, double w, std::vector<float>& scores) {
+  CatalogEncodingOptions eo;
+  const CatalogEncoding enc = encode_catalog(d.catalog, eo);
+  const MoodExpansion mood = expand_mood(mood_text);
+  std::vector<float> query(static_cast<std::size_t>(enc.dim));
+  enc.encoder->encode(std::span<const std::string>(&mood.query, 1), query.data());
+  if (std::all_of(query.begin(), query.end(), [](float v) { return v == 0; })) {
+    throw Error(ErrorKind::kInvalidInput, "--mood \"" + mood_text + "\": no word of it is known; try one of: cozy, "
+                                          "romantic, funny, scary, tense, mind-bending, feel-good, family, epic, sad, action");
+  }
+  std::vector<float> fit(scores.size());
+  for (std::size_t i = 0; i < scores.size(); ++i) {
+    const float* e = enc.embeddings.data() + i * static_cast<std::size_t>(enc.dim);
+    float s = 0;
+    for (int k = 0; k < enc.dim; ++k) s += e[k] * query[static_cast<std::size_t>(k)];
+    fit[i] = std::isfinite(scores[i]) ? s : -std::numeric_limits<float>::infinity();
+  }
+  standardise(scores);
+  standardise(fit);
+  for (std::size_t i = 0; i < scores.size(); ++i) {
+    if (std::isfinite(scores[i])) scores[i] = static_cast<float>((1 - w) * scores[i] + w * fit[i]);
+  }
 }
 
 }  // namespace
@@ -108,6 +127,8 @@ void add_recommend_command(CLI::App& app) {
     std::vector<std::string> likes;
     int k = 10;
     double threshold = 4.0;
+    std::string mood;
+    double mood_weight = 0.3;
   };
   auto o = std::make_shared<Options>();
   CLI::App* cmd = app.add_subcommand(
@@ -119,6 +140,10 @@ void add_recommend_command(CLI::App& app) {
   user->excludes(like);
   cmd->add_option("--k", o->k, "how many")->check(CLI::Range(1, 1000))->capture_default_str();
   cmd->add_option("--threshold", o->threshold, "a known user's ratings >= this count as liked")
+      ->capture_default_str();
+  cmd->add_option("--mood", o->mood, "a mood (cozy, tense, ...) blended in through the movies' text embeddings");
+  cmd->add_option("--mood-weight", o->mood_weight, "weight of the mood against the model's standardised scores")
+      ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
   cmd->callback([o] {
     if (o->user < 0 && o->likes.empty())
@@ -152,11 +177,17 @@ void add_recommend_command(CLI::App& app) {
                     "userId " + std::to_string(o->user) + " is beyond the model's users");
       }
       exclude_items(scores, dataset.ratings.user_items(u));  // never what they already rated
+      if (!o->mood.empty()) blend_mood(dataset, o->mood, o->mood_weight, scores);
       recs = top_k(scores, o->k);
     } else {
-      for (const auto& title : o->likes) known.push_back(find_title(dataset, title));
+      const TitleIndex titles = make_title_index(dataset);
+      for (const auto& title : o->likes) known.push_back(resolve_title(dataset, titles, title));
       const std::vector<float> values(known.size(), 1.0f);
-      recs = recommend_history(*model, known, values, o->k);
+      std::vector<float> scores(static_cast<std::size_t>(model->n_items()));
+      model->score_history(known, values, scores);
+      exclude_items(scores, known);
+      if (!o->mood.empty()) blend_mood(dataset, o->mood, o->mood_weight, scores);
+      recs = top_k(scores, o->k);
     }
     for (std::size_t r = 0; r < recs.size(); ++r) {
       const Movie& m = dataset.catalog[recs[r].item];

@@ -16,7 +16,13 @@ namespace mn::cli {
 void EvalCliOptions::add_options(CLI::App& command) {
   source.add_options(command);
   command
-      .add_option("--protocol", split.protocol, "loo, holdout, kfold, random, predefined, strong, sampled")
+      .add_option("--protocol", split.protocol, "loo, holdout, kfold, random, predefined, strong, sampled, coldstart")
+      ->capture_default_str();
+  command.add_option("--cold-items", split.cold_items, "coldstart: hide the most popular items or random ones")
+      ->check(CLI::IsMember({"popular", "random"}))
+      ->capture_default_str();
+  command.add_option("--cold-frac", split.cold_frac, "coldstart: fraction of the rated items hidden")
+      ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
   command.add_option("--threshold", split.threshold, "ratings >= this are positives")->capture_default_str();
   command.add_option("--test-frac", split.test_frac, "holdout / random: fraction held out")
@@ -100,6 +106,12 @@ RunMetrics fit_and_score(const ModelSpec& spec, const Split& split, const std::v
   std::unique_ptr<Recommender> model = make_model(spec);
   FitContext ctx;
   ctx.threads = options.threads;
+  ctx.catalog = &catalog;
+  CsrMatrix ages;
+  if (model->params().has("half_life_days") && model->params().get_float("half_life_days") > 0) {
+    ages = to_age_matrix(fit_rows, split.n_users, split.n_items);
+    ctx.entry_age_days = &ages;
+  }
   ItemFeatures features;
   if (model->params().has("item_features") && model->params().get_choice("item_features") != "none") {
     features = build_item_features(catalog, model->params().get_choice("item_features"));

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <limits>
 #include <numeric>
 #include <random>
 #include <unordered_map>
@@ -177,6 +178,42 @@ Split sampled(const Dataset& d, const SplitOptions& o) {
   return s;
 }
 
+Split coldstart(const Dataset& d, const SplitOptions& o) {
+  if (o.cold_items != "popular" && o.cold_items != "random") {
+    throw Error(ErrorKind::kInvalidInput, "--cold-items must be popular or random, not '" + o.cold_items + "'");
+  }
+  if (!(o.cold_frac > 0 && o.cold_frac < 1)) {
+    throw Error(ErrorKind::kInvalidInput, "--cold-frac must be between 0 and 1");
+  }
+  Split s = empty_split(d, "coldstart " + o.cold_items);
+  // Rated items, ordered by how many ratings they have (ties: smaller index first) or shuffled.
+  std::vector<std::int32_t> rated;
+  for (std::int32_t i = 0; i < s.n_items; ++i) {
+    if (s.candidate[static_cast<std::size_t>(i)]) rated.push_back(i);
+  }
+  if (o.cold_items == "popular") {
+    const auto count = [&](std::int32_t i) {
+      return d.ratings.item_ptr[static_cast<std::size_t>(i) + 1] - d.ratings.item_ptr[static_cast<std::size_t>(i)];
+    };
+    std::stable_sort(rated.begin(), rated.end(), [&](std::int32_t a, std::int32_t b) { return count(a) > count(b); });
+  } else {
+    std::mt19937_64 rng(o.seed);
+    std::shuffle(rated.begin(), rated.end(), rng);
+  }
+  const auto n_cold = std::max<std::size_t>(1, static_cast<std::size_t>(o.cold_frac * static_cast<double>(rated.size())));
+  std::vector<char> cold(static_cast<std::size_t>(s.n_items), 0);
+  for (std::size_t k = 0; k < n_cold && k < rated.size(); ++k) cold[static_cast<std::size_t>(rated[k])] = 1;
+  for (auto& pos : positives_by_user(d, o.threshold)) {
+    std::vector<RatingTriple> warm, hidden;
+    for (const RatingTriple& t : pos) (cold[static_cast<std::size_t>(t.item)] ? hidden : warm).push_back(t);
+    s.train.insert(s.train.end(), warm.begin(), warm.end());
+    // A user with no warm history has nothing to recommend from: their cold positives are dropped.
+    if (!warm.empty()) s.test.insert(s.test.end(), hidden.begin(), hidden.end());
+  }
+  s.candidate = std::move(cold);
+  return s;
+}
+
 }  // namespace
 
 std::vector<Split> make_splits(const Dataset& d, const SplitOptions& o) {
@@ -188,6 +225,7 @@ std::vector<Split> make_splits(const Dataset& d, const SplitOptions& o) {
   if (p == "random") return {random_split(d, o)};
   if (p == "strong") return {strong(d, o)};
   if (p == "sampled") return {sampled(d, o)};
+  if (p == "coldstart") return {coldstart(d, o)};
   if (p == "predefined") {
     if (d.splits.empty()) {
       throw Error(ErrorKind::kInvalidInput,
@@ -204,7 +242,7 @@ std::vector<Split> make_splits(const Dataset& d, const SplitOptions& o) {
   }
   throw Error(
       ErrorKind::kInvalidInput,
-      "unknown protocol '" + p + "'; known: loo, holdout, kfold, random, predefined, strong, sampled");
+      "unknown protocol '" + p + "'; known: loo, holdout, kfold, random, predefined, strong, sampled, coldstart");
 }
 
 CsrMatrix to_matrix(const std::vector<RatingTriple>& rows, std::int32_t n_users, std::int32_t n_items,
@@ -214,6 +252,22 @@ CsrMatrix to_matrix(const std::vector<RatingTriple>& rows, std::int32_t n_users,
   for (const RatingTriple& t : rows) entries.push_back({t.user, t.item, binary ? 1.0f : t.rating});
   CsrMatrix m = CsrMatrix::from_entries(n_users, n_items, std::move(entries));
   if (binary) std::fill(m.values.begin(), m.values.end(), 1.0f);  // a repeated pair stays 1
+  return m;
+}
+
+CsrMatrix to_age_matrix(const std::vector<RatingTriple>& rows, std::int32_t n_users, std::int32_t n_items) {
+  std::vector<std::int64_t> latest(static_cast<std::size_t>(n_users), std::numeric_limits<std::int64_t>::min());
+  for (const RatingTriple& t : rows) {
+    auto& l = latest[static_cast<std::size_t>(t.user)];
+    l = std::max(l, t.timestamp);
+  }
+  std::vector<SparseEntry> entries;
+  entries.reserve(rows.size());
+  for (const RatingTriple& t : rows) {
+    const double days = static_cast<double>(latest[static_cast<std::size_t>(t.user)] - t.timestamp) / 86400.0;
+    entries.push_back({t.user, t.item, static_cast<float>(days)});
+  }
+  CsrMatrix m = CsrMatrix::from_entries(n_users, n_items, std::move(entries));
   return m;
 }
 

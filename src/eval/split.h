@@ -11,6 +11,8 @@
 //              never sees them in training (Liang et al. 2018)
 //   sampled    loo, but each test item is ranked against 99 sampled negatives (NCF protocol)
 //   random     a random fraction of all ratings is test (Surprise's train_test_split)
+//   coldstart  a set of items (the cold_frac most popular, or random ones) is hidden from training:
+//              every positive on them is test, and only they are ranked (item cold start)
 // "positives" are ratings >= threshold; the implicit protocols keep only positives.
 #include <cstdint>
 #include <filesystem>
@@ -30,6 +32,8 @@ struct SplitOptions {
   std::uint64_t seed = 0;
   std::int32_t heldout_users = 0;  // strong: 0 means 10 % of the users
   int sampled_negatives = 99;
+  std::string cold_items = "popular";  // coldstart: "popular" or "random"
+  double cold_frac = 0.1;              // coldstart: fraction of the rated items hidden
 };
 
 struct Split {
@@ -61,6 +65,9 @@ Split load_split(const std::filesystem::path& dir, const Dataset& dataset);
 // rows x cols matrix of the triples; binary: every value 1.
 CsrMatrix to_matrix(const std::vector<RatingTriple>& rows, std::int32_t n_users, std::int32_t n_items,
                     bool binary);
+// The same entries as to_matrix, valued by how many days each is older than its user's latest
+// entry (for recency decay); a repeated pair sums its ages.
+CsrMatrix to_age_matrix(const std::vector<RatingTriple>& rows, std::int32_t n_users, std::int32_t n_items);
 // Concatenation (train + validation for the final refit).
 std::vector<RatingTriple> concat(const std::vector<RatingTriple>& a, const std::vector<RatingTriple>& b);
 

@@ -97,9 +97,20 @@ TEST(EvalCliTest, FitThenRecommend) {
             2);
   EXPECT_NE(out.find("userId 99999 is not in the data"), std::string::npos) << out;
   EXPECT_EQ(test::run_command(bin() + " -q recommend --data " + small() + " --model-dir " + dir +
-                                  " --like \"No Such Film\"",
+                                  " --like \"Shawshenk Redemptoin of the Zzyzx\"",
                               out),
-            2);
+            3);
+  EXPECT_NE(out.find("Did you mean: Shawshank Redemption, The (1994)"), std::string::npos) << out;
+  // A mood pulls its genres up the popular list.
+  const std::string cache = "MOVIENIGHT_CACHE='" + (tmp / "cache").string() + "' ";
+  ASSERT_EQ(test::run_command(cache + bin() + " -q recommend --data " + small() + " --model-dir " + dir +
+                                  " --user 1 --k 10 --mood scary --mood-weight 0.5",
+                              out),
+            0)
+      << out;
+  std::size_t horror = 0;
+  for (std::size_t at = out.find("Horror"); at != std::string::npos; at = out.find("Horror", at + 1)) ++horror;
+  EXPECT_GE(horror, 5u) << out;
   EXPECT_EQ(test::run_command(
                 bin() + " -q recommend --data " + small() + " --model-dir /nonexistent --user 1", out),
             2);

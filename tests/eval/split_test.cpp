@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <set>
 
@@ -146,6 +148,52 @@ TEST(SplitFixtureTest, LoadSplitNamesUnknownIds) {
     EXPECT_NE(std::string(e.what()).find("test.csv:2: movieId 99999 is not in the data"), std::string::npos)
         << e.what();
   }
+}
+
+}  // namespace
+}  // namespace mn
+
+namespace mn {
+namespace {
+
+TEST_F(SplitTest, ColdstartHidesTheMostPopularItemsFromTraining) {
+  SplitOptions o;
+  o.protocol = "coldstart";
+  const Split s = make_splits(*dataset_, o)[0];
+  const auto n_cold = std::count(s.candidate.begin(), s.candidate.end(), 1);
+  EXPECT_EQ(n_cold, 972);  // 10 % of the 9,724 rated movies
+  // No training row touches a cold item; every test row is on one; nothing is positive below 4.
+  for (const auto& t : s.train) ASSERT_FALSE(s.candidate[static_cast<std::size_t>(t.item)]);
+  for (const auto& t : s.test) {
+    ASSERT_TRUE(s.candidate[static_cast<std::size_t>(t.item)]);
+    ASSERT_GE(t.rating, 4.0f);
+  }
+  // The hidden items are the most rated: the least rated cold item has at least as many ratings as
+  // the most rated warm one.
+  const auto count = [&](std::size_t i) { return dataset_->ratings.item_ptr[i + 1] - dataset_->ratings.item_ptr[i]; };
+  std::int64_t least_cold = std::numeric_limits<std::int64_t>::max(), most_warm = 0;
+  for (std::size_t i = 0; i < s.candidate.size(); ++i) {
+    if (count(i) == 0) continue;
+    (s.candidate[i] ? least_cold = std::min(least_cold, count(i)) : most_warm = std::max(most_warm, count(i)));
+  }
+  EXPECT_GE(least_cold, most_warm);
+  EXPECT_GT(s.test.size(), 10000u);
+}
+
+TEST_F(SplitTest, ColdstartRandomItemsDependOnTheSeed) {
+  SplitOptions o;
+  o.protocol = "coldstart";
+  o.cold_items = "random";
+  o.cold_frac = 0.2;
+  const Split a = make_splits(*dataset_, o)[0];
+  const Split b = make_splits(*dataset_, o)[0];
+  o.seed = 1;
+  const Split c = make_splits(*dataset_, o)[0];
+  EXPECT_EQ(a.candidate, b.candidate);
+  EXPECT_NE(a.candidate, c.candidate);
+  EXPECT_EQ(std::count(a.candidate.begin(), a.candidate.end(), 1), 1944);
+  o.cold_frac = 1.5;
+  EXPECT_THROW(make_splits(*dataset_, o), Error);
 }
 
 }  // namespace
