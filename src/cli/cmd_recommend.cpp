@@ -12,6 +12,7 @@
 #include "cli/title_resolve.h"
 #include "content/catalog_encoding.h"
 #include "eval/split.h"
+#include "explicit/rating_model.h"
 #include "text/mood.h"
 #include "util/error.h"
 #include "util/hash.h"
@@ -63,8 +64,10 @@ void blend_mood(const Dataset& d, const std::string& mood_text, double w, std::v
   std::vector<float> query(static_cast<std::size_t>(enc.dim));
   enc.encoder->encode(std::span<const std::string>(&mood.query, 1), query.data());
   if (std::all_of(query.begin(), query.end(), [](float v) { return v == 0; })) {
-    throw Error(ErrorKind::kInvalidInput, "--mood \"" + mood_text + "\": no word of it is known; try one of: cozy, "
-                                          "romantic, funny, scary, tense, mind-bending, feel-good, family, epic, sad, action");
+    throw Error(ErrorKind::kInvalidInput,
+                "--mood \"" + mood_text +
+                    "\": no word of it is known; try one of: cozy, "
+                    "romantic, funny, scary, tense, mind-bending, feel-good, family, epic, sad, action");
   }
   std::vector<float> fit(scores.size());
   for (std::size_t i = 0; i < scores.size(); ++i) {
@@ -88,7 +91,7 @@ void add_fit_command(CLI::App& app) {
     std::string model;
     std::string out;
     double threshold = 4.0;
-    std::string values = "binary";
+    std::string values = "auto";
     int threads = 0;
   };
   auto o = std::make_shared<Options>();
@@ -99,17 +102,25 @@ void add_fit_command(CLI::App& app) {
       ->required();
   cmd->add_option("--out", o->out, "model folder to write (manifest.json + .npy arrays)")->required();
   cmd->add_option("--threshold", o->threshold, "ratings >= this are positives")->capture_default_str();
-  cmd->add_option("--values", o->values, "binary positives or the ratings")
-      ->check(CLI::IsMember({"binary", "rating"}))
+  cmd->add_option("--values", o->values,
+                  "binary positives or the ratings; auto: the ratings for explicit-rating models (always), "
+                  "binary for the others")
+      ->check(CLI::IsMember({"auto", "binary", "rating"}))
       ->capture_default_str();
   cmd->add_option("--threads", o->threads, "threads (0: every core)")->capture_default_str();
   cmd->callback([o] {
     auto model = make_model(o->model);
+    auto* rating_model = dynamic_cast<RatingModel*>(model.get());
     const Dataset dataset = o->source.load();
-    const CsrMatrix x = fitting_matrix(dataset, o->threshold, o->values == "binary");
+    // Explicit-rating models fit on every rating, on the data's scale (Surprise's Reader).
+    const bool binary = rating_model == nullptr && o->values != "rating";
+    if (rating_model != nullptr && dataset.ratings.rating_max > dataset.ratings.rating_min)
+      rating_model->set_rating_scale(dataset.ratings.rating_min, dataset.ratings.rating_max);
+    const CsrMatrix x = fitting_matrix(dataset, o->threshold, binary);
     FitContext ctx;
     ctx.threads = o->threads;
     ctx.show_progress = !Progress::quiet();
+    ctx.catalog = &dataset.catalog;  // content models read the movies' text
     const auto t0 = std::chrono::steady_clock::now();
     model->fit(x, ctx);
     const double secs = seconds_since(t0);
@@ -141,8 +152,10 @@ void add_recommend_command(CLI::App& app) {
   cmd->add_option("--k", o->k, "how many")->check(CLI::Range(1, 1000))->capture_default_str();
   cmd->add_option("--threshold", o->threshold, "a known user's ratings >= this count as liked")
       ->capture_default_str();
-  cmd->add_option("--mood", o->mood, "a mood (cozy, tense, ...) blended in through the movies' text embeddings");
-  cmd->add_option("--mood-weight", o->mood_weight, "weight of the mood against the model's standardised scores")
+  cmd->add_option("--mood", o->mood,
+                  "a mood (cozy, tense, ...) blended in through the movies' text embeddings");
+  cmd->add_option("--mood-weight", o->mood_weight,
+                  "weight of the mood against the model's standardised scores")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
   cmd->callback([o] {

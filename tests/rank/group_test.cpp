@@ -1,0 +1,94 @@
+#include "rank/group.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+
+#include "util/error.h"
+
+namespace mn {
+namespace {
+
+// Two people who disagree: A loves candidates 0-4, B loves 5-9; candidate 10 is fine for both.
+GroupInput disagreeing() {
+  GroupInput in;
+  for (std::int32_t i = 0; i < 11; ++i) in.candidates.push_back(100 + i);
+  std::vector<float> a(11), b(11);
+  for (int i = 0; i < 11; ++i) {
+    a[static_cast<std::size_t>(i)] = i < 5 ? 10.0f - static_cast<float>(i) : static_cast<float>(-i);
+    b[static_cast<std::size_t>(i)] = i >= 5 && i < 10 ? 20.0f - static_cast<float>(i) : static_cast<float>(-i);
+  }
+  a[10] = 5.5f;  // A's 6th
+  b[10] = 10.5f;  // B's 6th
+  in.scores = {a, b};
+  return in;
+}
+
+TEST(GroupAggregation, RanksAreEachPersonsOwn) {
+  const GroupRanking r = aggregate_group(disagreeing(), "average", 0.5, 11);
+  ASSERT_EQ(r.order.size(), 11u);
+  for (const auto& pick : r.order) {
+    ASSERT_EQ(pick.person_ranks.size(), 2u);
+    if (pick.candidate == 0) {
+      EXPECT_EQ(pick.person_ranks[0], 1);
+    } else if (pick.candidate == 5) {
+      EXPECT_EQ(pick.person_ranks[1], 1);
+    } else if (pick.candidate == 10) {
+      EXPECT_EQ(pick.person_ranks, (std::vector<int>{6, 6}));
+    }
+  }
+}
+
+TEST(GroupAggregation, LeastMiseryPrefersTheCompromise) {
+  const GroupRanking r = aggregate_group(disagreeing(), "least-misery", 0.5, 3);
+  EXPECT_EQ(r.order[0].candidate, 10u);  // the only candidate nobody ranks low
+  const GroupRanking most = aggregate_group(disagreeing(), "most-pleasure", 0.5, 2);
+  EXPECT_TRUE(most.order[0].candidate == 0 || most.order[0].candidate == 5);
+}
+
+TEST(GroupAggregation, FairKeepsTheMinorityAboveItsShare) {
+  // Five people, four of whom agree: the least served person's satisfaction (utility of the picks
+  // over what their own top picks would give) is higher under fair than under average.
+  GroupInput in;
+  const int n = 100;
+  for (int i = 0; i < n; ++i) in.candidates.push_back(i);
+  std::vector<float> major(static_cast<std::size_t>(n)), minor(static_cast<std::size_t>(n));
+  for (int i = 0; i < n; ++i) {
+    major[static_cast<std::size_t>(i)] = static_cast<float>(n - i);  // 0 best
+    minor[static_cast<std::size_t>(i)] = static_cast<float>(i);      // 99 best
+  }
+  in.scores = {major, major, major, major, minor};
+  const std::size_t k = 10;
+  const auto least_served = [&](const GroupRanking& r) {
+    double solo = 0;
+    for (std::size_t t = 0; t < k; ++t) solo += 1.0 / std::log2(2.0 + static_cast<double>(t));
+    double worst = 1e9;
+    for (std::size_t p = 0; p < 5; ++p) {
+      double got = 0;
+      for (std::size_t t = 0; t < k; ++t) got += 1.0 / std::log2(1.0 + r.order[t].person_ranks[p]);
+      worst = std::min(worst, got / solo);
+    }
+    return worst;
+  };
+  const double avg = least_served(aggregate_group(in, "average", 0.5, k));
+  const double fair = least_served(aggregate_group(in, "fair", 0.7, k));
+  EXPECT_GT(fair, avg + 0.05) << "fair " << fair << ", average " << avg;
+  EXPECT_GE(fair, 0.65);
+}
+
+TEST(GroupAggregation, ExcludedCandidatesNeverComeBackAndMistakesAreErrors) {
+  GroupInput in = disagreeing();
+  in.scores[0][3] = -std::numeric_limits<float>::infinity();
+  for (const auto& method : group_aggregations()) {
+    const GroupRanking r = aggregate_group(in, method, 0.5, 100);
+    EXPECT_EQ(r.order.size(), 10u) << method;
+    for (const auto& pick : r.order) EXPECT_NE(pick.candidate, 3u) << method;
+  }
+  EXPECT_THROW(aggregate_group(in, "median", 0.5, 3), Error);
+  in.scores[1].pop_back();
+  EXPECT_THROW(aggregate_group(in, "average", 0.5, 3), Error);
+}
+
+}  // namespace
+}  // namespace mn
