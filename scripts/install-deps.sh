@@ -14,6 +14,7 @@ packages=(
   libcli11-dev libspdlog-dev libfmt-dev libtomlplusplus-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libcurl4-openssl-dev libarchive-dev zlib1g-dev
+  chromium  # the web page's browser test (tests/web), driven by puppeteer-core from npm
 )
 if [[ "${1:-}" == "--bench" ]]; then
   packages+=(python3 python3-pandas python3-numpy time)
@@ -25,6 +26,10 @@ for p in "${packages[@]}"; do
     missing+=("$p")
   fi
 done
+# Node and npm for the browser test: Debian's packages unless a node (e.g. NodeSource's, which
+# bundles npm and conflicts with Debian's npm) is already there.
+command -v node >/dev/null || missing+=(nodejs)
+command -v npm >/dev/null || missing+=(npm)
 if [[ ${#missing[@]} -eq 0 ]]; then
   echo "install-deps: all ${#packages[@]} packages present"
   exit 0

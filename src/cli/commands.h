@@ -14,5 +14,9 @@ void add_tune_command(CLI::App& app);
 void add_fit_command(CLI::App& app);
 void add_recommend_command(CLI::App& app);
 void add_embed_command(CLI::App& app);
+void add_similar_command(CLI::App& app);
+void add_serve_command(CLI::App& app);
+void add_night_command(CLI::App& app);
+void add_export_command(CLI::App& app);
 
 }  // namespace mn::cli

@@ -23,6 +23,10 @@ int main(int argc, char** argv) {
   mn::cli::add_fit_command(app);
   mn::cli::add_recommend_command(app);
   mn::cli::add_embed_command(app);
+  mn::cli::add_similar_command(app);
+  mn::cli::add_serve_command(app);
+  mn::cli::add_night_command(app);
+  mn::cli::add_export_command(app);
 
   try {
     app.parse(argc, argv);

@@ -1,0 +1,22 @@
+# Writes OUTPUT, a C++ file holding the page files of WEB_DIR as byte arrays (see web_assets.h).
+# Run at build time: cmake -DWEB_DIR=... -DOUTPUT=... -P embed_web.cmake
+# file|URL path|media type (every file is UTF-8 text; the charset is added below).
+set(assets "index.html|/|text/html" "app.js|/app.js|text/javascript" "style.css|/style.css|text/css")
+set(arrays "")
+set(table "")
+set(n 0)
+foreach(entry IN LISTS assets)
+  string(REPLACE "|" ";" parts "${entry}")
+  list(GET parts 0 file)
+  list(GET parts 1 url)
+  list(GET parts 2 type)
+  file(READ "${WEB_DIR}/${file}" hex HEX)
+  string(LENGTH "${hex}" hex_length)
+  math(EXPR size "${hex_length} / 2")
+  string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," bytes "${hex}")
+  string(APPEND arrays "const unsigned char asset_${n}[] = {\n${bytes}0x00};\n")
+  string(APPEND table "    {\"${url}\", \"${type}; charset=utf-8\", asset_${n}, ${size}},\n")
+  math(EXPR n "${n} + 1")
+endforeach()
+set(text "// Generated from web/ by src/serve/embed_web.cmake; do not edit.\n#include \"serve/web_assets.h\"\n\nnamespace mn::serve {\nnamespace {\n${arrays}}  // namespace\n\nconst WebAsset kWebAssets[] = {\n${table}    {nullptr, nullptr, nullptr, 0},\n};\n\n}  // namespace mn::serve\n")
+file(WRITE "${OUTPUT}" "${text}")
