@@ -296,7 +296,15 @@ NightResult NightPlanner::plan(const NightRequest& request) const {
     r.name = !in.name.empty() ? in.name : in.user_id >= 0 ? "user " + std::to_string(in.user_id) : "person " + std::to_string(p + 1);
     people.push_back(std::move(r));
   }
-  for (const auto& r : people) result.people.push_back(r.name);
+  // Names key per_user_rank in the JSON: two people never share one.
+  for (std::size_t p = 0; p < people.size(); ++p) {
+    std::string name = people[p].name;
+    for (int n = 2; std::find(result.people.begin(), result.people.end(), name) != result.people.end(); ++n) {
+      name = people[p].name + " (" + std::to_string(n) + ")";
+    }
+    people[p].name = name;
+    result.people.push_back(name);
+  }
 
   // Nothing anyone has rated or named.
   std::vector<char> blocked(static_cast<std::size_t>(n_items), 0);
