@@ -28,7 +28,9 @@ void add_eval_command(CLI::App& app) {
     options->columns();
     const std::vector<ModelSpec> specs = parse_model_list(options->models);
     for (const ModelSpec& spec : specs) make_model(spec);  // unknown names and parameters fail before loading
+    options->check_models(specs);
     const Dataset dataset = options->source.load();
+    options->set_scale(dataset);
     const std::vector<Split> splits = options->splits(dataset);
     const ItemGenres genres = item_genres(dataset.catalog);
     std::vector<ModelResult> results;

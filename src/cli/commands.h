@@ -17,6 +17,7 @@ void add_embed_command(CLI::App& app);
 void add_similar_command(CLI::App& app);
 void add_serve_command(CLI::App& app);
 void add_night_command(CLI::App& app);
+void add_eval_night_command(CLI::App& app);
 void add_export_command(CLI::App& app);
 
 }  // namespace mn::cli

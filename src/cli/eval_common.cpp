@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "cf/features.h"
+#include "explicit/rating_model.h"
 #include "util/error.h"
 #include "util/hash.h"
 #include "util/progress.h"
@@ -16,15 +17,18 @@ namespace mn::cli {
 void EvalCliOptions::add_options(CLI::App& command) {
   source.add_options(command);
   command
-      .add_option("--protocol", split.protocol, "loo, holdout, kfold, random, predefined, strong, sampled, coldstart")
+      .add_option("--protocol", split.protocol,
+                  "loo, holdout, kfold, random, predefined, strong, sampled, coldstart, predictions")
       ->capture_default_str();
-  command.add_option("--cold-items", split.cold_items, "coldstart: hide the most popular items or random ones")
+  command
+      .add_option("--cold-items", split.cold_items, "coldstart: hide the most popular items or random ones")
       ->check(CLI::IsMember({"popular", "random"}))
       ->capture_default_str();
   command.add_option("--cold-frac", split.cold_frac, "coldstart: fraction of the rated items hidden")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
-  command.add_option("--threshold", split.threshold, "ratings >= this are positives")->capture_default_str();
+  command.add_option("--threshold", split.threshold, "ratings >= this are positives (predictions: relevant)")
+      ->capture_default_str();
   command.add_option("--test-frac", split.test_frac, "holdout / random: fraction held out")
       ->capture_default_str();
   command.add_option("--folds", split.folds, "kfold: number of folds")->capture_default_str();
@@ -43,15 +47,44 @@ void EvalCliOptions::add_options(CLI::App& command) {
   command.add_option("--seeds", seeds, "fit stochastic models with seeds 0..N-1 and report mean ± std")
       ->check(CLI::Range(1, 100));
   command.add_option("--threads", threads, "threads (0: every core)")->capture_default_str();
-  command.add_option("--values", values, "what the models fit on: binary positives or the ratings")
-      ->check(CLI::IsMember({"binary", "rating"}))
+  command
+      .add_option("--values", values,
+                  "what the models fit on: binary positives or the ratings; auto: the ratings for "
+                  "explicit-rating models (always), binary for the others")
+      ->check(CLI::IsMember({"auto", "binary", "rating"}))
       ->capture_default_str();
+}
+
+void EvalCliOptions::set_scale(const Dataset& dataset) {
+  rating_min = dataset.ratings.rating_min;
+  rating_max = dataset.ratings.rating_max;
+}
+
+bool EvalCliOptions::needs_ranking() const {
+  const auto cols = columns();
+  return std::any_of(cols.begin(), cols.end(),
+                     [](const std::string& c) { return c != "rmse" && c != "mae"; });
+}
+
+void EvalCliOptions::check_models(const std::vector<ModelSpec>& specs) const {
+  if (!predictions_protocol()) return;
+  for (const ModelSpec& spec : specs) {
+    if (!find_model(spec.name).explicit_ratings)
+      throw Error(ErrorKind::kInvalidInput,
+                  "--protocol predictions ranks predicted ratings: '" + spec.name +
+                      "' is not an explicit-rating model (svd, baseline, knnbaseline, ...)");
+  }
 }
 
 std::vector<Split> EvalCliOptions::splits(const Dataset& dataset) const {
   std::vector<Split> out;
   if (!load_split.empty()) {
     out.push_back(mn::load_split(load_split, dataset));
+  } else if (predictions_protocol()) {
+    SplitOptions random = split;  // predictions: train_test_split, then rank each user's test rows
+    random.protocol = "random";
+    out = make_splits(dataset, random);
+    for (Split& s : out) s.name = "predictions";
   } else {
     out = make_splits(dataset, split);
   }
@@ -98,18 +131,29 @@ double ModelResult::mean_fit_seconds() const {
   return runs.empty() ? 0 : t / static_cast<double>(runs.size());
 }
 
-RunMetrics fit_and_score(const ModelSpec& spec, const Split& split, const std::vector<RatingTriple>& fit_rows,
-                         const std::vector<RatingTriple>& heldout, const Catalog& catalog,
-                         const ItemGenres& genres, const EvalCliOptions& options) {
-  const bool binary = options.values == "binary";
-  const CsrMatrix train = to_matrix(fit_rows, split.n_users, split.n_items, binary);
+double ModelResult::mean_eval_seconds() const {
+  double t = 0;
+  for (const RunMetrics& r : runs) t += r.eval_seconds;
+  return runs.empty() ? 0 : t / static_cast<double>(runs.size());
+}
+
+std::unique_ptr<Recommender> fit_model(const ModelSpec& spec, const std::vector<RatingTriple>& rows,
+                                       std::int32_t n_users, std::int32_t n_items, const Catalog& catalog,
+                                       const EvalCliOptions& options, CsrMatrix& train, double* fit_seconds) {
+  const bool explicit_model = find_model(spec.name).explicit_ratings;
+  const bool binary = !explicit_model && options.values != "rating";
+  train = to_matrix(rows, n_users, n_items, binary);
   std::unique_ptr<Recommender> model = make_model(spec);
+  if (auto* rating_model = dynamic_cast<RatingModel*>(model.get());
+      rating_model != nullptr && options.rating_max > options.rating_min) {
+    rating_model->set_rating_scale(options.rating_min, options.rating_max);
+  }
   FitContext ctx;
   ctx.threads = options.threads;
   ctx.catalog = &catalog;
   CsrMatrix ages;
   if (model->params().has("half_life_days") && model->params().get_float("half_life_days") > 0) {
-    ages = to_age_matrix(fit_rows, split.n_users, split.n_items);
+    ages = to_age_matrix(rows, n_users, n_items);
     ctx.entry_age_days = &ages;
   }
   ItemFeatures features;
@@ -117,23 +161,60 @@ RunMetrics fit_and_score(const ModelSpec& spec, const Split& split, const std::v
     features = build_item_features(catalog, model->params().get_choice("item_features"));
     ctx.item_features = &features.matrix;
   }
-  RunMetrics run;
   const auto t0 = std::chrono::steady_clock::now();
   model->fit(train, ctx);
-  run.fit_seconds = seconds_since(t0);
+  if (fit_seconds != nullptr) *fit_seconds = seconds_since(t0);
+  return model;
+}
+
+RunMetrics fit_and_score(const ModelSpec& spec, const Split& split, const std::vector<RatingTriple>& fit_rows,
+                         const std::vector<RatingTriple>& heldout, const Catalog& catalog,
+                         const ItemGenres& genres, const EvalCliOptions& options) {
+  RunMetrics run;
+  CsrMatrix train;
+  const std::unique_ptr<Recommender> model =
+      fit_model(spec, fit_rows, split.n_users, split.n_items, catalog, options, train, &run.fit_seconds);
+  const auto* rating_model = as_rating_model(*model);
   const auto t1 = std::chrono::steady_clock::now();
   const EvalOptions eo = options.eval_options(&genres);
-  EvalResult result;
-  if (!split.fold_in.empty()) {
-    result = evaluate_fold_in(*model, split.fold_in, heldout, split.candidate, eo);
-  } else if (!split.sampled_negatives.empty() && &heldout == &split.test) {
-    result = evaluate_sampled(*model, split, eo);
-  } else {
-    result = evaluate_ranking(*model, train, heldout, split.candidate, eo);
+  if (rating_model != nullptr && split.fold_in.empty()) {
+    // Surprise's test(): a prediction for every held-out rating, positives or not.
+    const auto predictions = rating_model->predict_many(heldout, options.threads);
+    std::vector<double> estimates(predictions.size());
+    double impossible = 0;
+    for (std::size_t r = 0; r < predictions.size(); ++r) {
+      estimates[r] = predictions[r].estimate;
+      if (predictions[r].was_impossible) impossible += 1;
+    }
+    if (options.predictions_protocol()) {
+      const EvalResult result = evaluate_predictions(heldout, estimates, eo.ks, options.split.threshold);
+      run.metrics = result.metrics;
+      run.metrics["users"] = static_cast<double>(result.users);
+    } else {
+      RatingErrors errors;
+      for (std::size_t r = 0; r < heldout.size(); ++r)
+        errors.add(estimates[r], static_cast<double>(heldout[r].rating));
+      if (errors.count > 0) {
+        run.metrics["rmse"] = errors.rmse();
+        run.metrics["mae"] = errors.mae();
+      }
+    }
+    run.metrics["was_impossible"] = impossible;
+    run.metrics["test_ratings"] = static_cast<double>(heldout.size());
+  }
+  if (!options.predictions_protocol() && options.needs_ranking()) {
+    EvalResult result;
+    if (!split.fold_in.empty()) {
+      result = evaluate_fold_in(*model, split.fold_in, heldout, split.candidate, eo);
+    } else if (!split.sampled_negatives.empty() && &heldout == &split.test) {
+      result = evaluate_sampled(*model, split, eo);
+    } else {
+      result = evaluate_ranking(*model, train, heldout, split.candidate, eo);
+    }
+    for (const auto& [name, value] : result.metrics) run.metrics[name] = value;
+    run.metrics["users"] = static_cast<double>(result.users);
   }
   run.eval_seconds = seconds_since(t1);
-  run.metrics = result.metrics;
-  run.metrics["users"] = static_cast<double>(result.users);
   return run;
 }
 
@@ -195,16 +276,16 @@ std::vector<std::string> EvalCliOptions::columns() const { return metric_columns
 
 std::string format_table(const std::vector<ModelResult>& results, const EvalCliOptions& options) {
   const auto cols = metric_columns(options);
-  std::string out = "| model | params | fit s |";
+  std::string out = "| model | params | fit s | test s |";
   for (const auto& c : cols) out += " " + c + " |";
-  out += "\n|---|---|---|";
+  out += "\n|---|---|---|---|";
   for (std::size_t i = 0; i < cols.size(); ++i) out += "---|";
   out += "\n";
   char buf[64];
   for (const ModelResult& r : results) {
     const auto mean = r.mean();
     const auto sd = r.stddev();
-    std::snprintf(buf, sizeof buf, "%.2f", r.mean_fit_seconds());
+    std::snprintf(buf, sizeof buf, "%.3f | %.3f", r.mean_fit_seconds(), r.mean_eval_seconds());
     out += "| " + r.model + " | " + (r.changed.empty() ? "defaults" : r.changed) + " | " + buf + " |";
     for (const auto& c : cols) {
       const auto it = mean.find(c);
@@ -227,7 +308,9 @@ std::string format_table(const std::vector<ModelResult>& results, const EvalCliO
 nlohmann::json results_json(const std::vector<ModelResult>& results, const Dataset& dataset,
                             const std::vector<Split>& splits, const EvalCliOptions& options) {
   nlohmann::json j;
-  j["protocol"] = {{"name", options.load_split.empty() ? options.split.protocol : "loaded"},
+  j["protocol"] = {{"name", options.load_split.empty()
+                                ? options.split.protocol
+                                : (options.predictions_protocol() ? "predictions (loaded)" : "loaded")},
                    {"split_folder", options.load_split},
                    {"threshold", options.split.threshold},
                    {"test_frac", options.split.test_frac},
@@ -247,9 +330,16 @@ nlohmann::json results_json(const std::vector<ModelResult>& results, const Datas
     row["model"] = r.model;
     row["params"] = r.params;
     row["fit_seconds"] = r.mean_fit_seconds();
+    row["test_seconds"] = r.mean_eval_seconds();
     row["runs"] = r.runs.size();
     row["metrics"] = r.mean();
     row["std"] = r.stddev();
+    nlohmann::json per_run = nlohmann::json::array();
+    for (const RunMetrics& run : r.runs) {
+      per_run.push_back(
+          {{"metrics", run.metrics}, {"fit_seconds", run.fit_seconds}, {"test_seconds", run.eval_seconds}});
+    }
+    row["per_run"] = per_run;
     rows.push_back(row);
   }
   j["results"] = rows;

@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
   mn::cli::add_similar_command(app);
   mn::cli::add_serve_command(app);
   mn::cli::add_night_command(app);
+  mn::cli::add_eval_night_command(app);
   mn::cli::add_export_command(app);
 
   try {

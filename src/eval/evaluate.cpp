@@ -3,8 +3,11 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <unordered_map>
+
+#include "util/error.h"
 
 namespace mn {
 namespace {
@@ -124,6 +127,55 @@ EvalResult evaluate_sampled(const Recommender& model, const Split& split, const 
                         const std::int32_t relevant[1] = {t.item};
                         metrics.add({ranked, relevant});
                       });
+}
+
+EvalResult evaluate_predictions(std::span<const RatingTriple> heldout, std::span<const double> estimates,
+                                const std::vector<int>& ks, double threshold) {
+  if (estimates.size() != heldout.size()) {
+    throw Error(ErrorKind::kInternal, "evaluate_predictions: " + std::to_string(estimates.size()) +
+                                          " estimates for " + std::to_string(heldout.size()) + " rows");
+  }
+  std::map<std::int32_t, std::vector<std::size_t>> by_user;  // row indices, in row order
+  RatingErrors errors;
+  for (std::size_t r = 0; r < heldout.size(); ++r) {
+    by_user[heldout[r].user].push_back(r);
+    errors.add(estimates[r], static_cast<double>(heldout[r].rating));
+  }
+  std::map<std::string, double> sums;
+  for (auto& [user, rows] : by_user) {
+    std::stable_sort(rows.begin(), rows.end(),
+                     [&](std::size_t a, std::size_t b) { return estimates[a] > estimates[b]; });
+    auto relevant = [&](std::size_t r) { return static_cast<double>(heldout[r].rating) >= threshold; };
+    const auto n_relevant = static_cast<std::size_t>(std::count_if(rows.begin(), rows.end(), relevant));
+    for (const int k : ks) {
+      const std::size_t top = std::min(rows.size(), static_cast<std::size_t>(std::max(k, 0)));
+      std::size_t recommended = 0, hits = 0;
+      double dcg = 0, idcg = 0;
+      for (std::size_t p = 0; p < top; ++p) {
+        const std::size_t r = rows[p];
+        const double gain = 1.0 / std::log2(static_cast<double>(p) + 2.0);
+        if (relevant(r)) dcg += gain;
+        if (p < n_relevant) idcg += gain;
+        if (estimates[r] >= threshold) {
+          ++recommended;
+          if (relevant(r)) ++hits;
+        }
+      }
+      const std::string at = "@" + std::to_string(k);
+      sums["precision" + at] +=
+          recommended > 0 ? static_cast<double>(hits) / static_cast<double>(recommended) : 0;
+      sums["recall" + at] += n_relevant > 0 ? static_cast<double>(hits) / static_cast<double>(n_relevant) : 0;
+      sums["ndcg" + at] += idcg > 0 ? dcg / idcg : 0;
+    }
+  }
+  EvalResult result;
+  result.users = static_cast<std::int64_t>(by_user.size());
+  for (const auto& [name, sum] : sums) result.metrics[name] = sum / static_cast<double>(by_user.size());
+  if (errors.count > 0) {
+    result.metrics["rmse"] = errors.rmse();
+    result.metrics["mae"] = errors.mae();
+  }
+  return result;
 }
 
 ItemGenres item_genres(const Catalog& catalog) {

@@ -3,6 +3,7 @@
 // parallel in fixed contiguous blocks, so per-user results come out in user order whatever the
 // thread count.
 #include <map>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,17 @@ EvalResult evaluate_fold_in(const Recommender& model, const std::vector<RatingTr
                             const EvalOptions& options);
 // sampled protocol: each test item ranked against its sampled negatives only.
 EvalResult evaluate_sampled(const Recommender& model, const Split& split, const EvalOptions& options);
+
+// predictions protocol (Surprise's FAQ "precision@k and recall@k from predictions"): each user
+// ranks only their own held-out rows by estimate (descending; ties keep the rows' order).
+// relevant = true rating >= threshold; recommended = in the top k with estimate >= threshold.
+//   precision@K  |relevant ∩ recommended| / |recommended|   (0 when nothing is recommended)
+//   recall@K     |relevant ∩ recommended| / |relevant|      (0 when nothing is relevant)
+//   ndcg@K       binary relevance over the user's top-K by estimate (0 when nothing is relevant)
+// Means over every user with held-out rows, plus rmse / mae over all rows.
+// estimates[r] is the prediction of heldout[r].
+EvalResult evaluate_predictions(std::span<const RatingTriple> heldout, std::span<const double> estimates,
+                                const std::vector<int>& ks, double threshold);
 
 ItemGenres item_genres(const Catalog& catalog);
 
