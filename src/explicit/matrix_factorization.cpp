@@ -44,6 +44,24 @@ Ordered ordered_ratings(const CsrMatrix& x, std::uint64_t seed) {
   return o;
 }
 
+// The ratings of each (user group, item group), in the order they have in o. Groups go by runs of
+// 16 indices (64 bytes of biases), so two threads never write to one cache line of b_u or b_i.
+constexpr int kGroups = 2;
+struct Blocks {
+  Ordered part[kGroups][kGroups];
+};
+
+Blocks split_blocks(const Ordered& o) {
+  Blocks b;
+  for (std::size_t t = 0; t < o.user.size(); ++t) {
+    Ordered& part = b.part[(o.user[t] / 16) % kGroups][(o.item[t] / 16) % kGroups];
+    part.user.push_back(o.user[t]);
+    part.item.push_back(o.item[t]);
+    part.rating.push_back(o.rating[t]);
+  }
+  return b;
+}
+
 struct SgdRates {
   float lr_bu, lr_bi, lr_pu, lr_qi, lr_yj;
   float reg_bu, reg_bi, reg_pu, reg_qi, reg_yj;
@@ -275,8 +293,26 @@ void Svd::fit(const CsrMatrix& ratings, const FitContext& context) {
   bu_.assign(static_cast<std::size_t>(n_users_), 0.0f);
   bi_.assign(static_cast<std::size_t>(n_items_), 0.0f);
   const Ordered o = ordered_ratings(ratings, seed);
-  svd_epochs(o, static_cast<int>(params_.get_int("n_epochs")), pu_, qi_, bu_.data(), bi_.data(),
-             biased_ ? static_cast<float>(global_mean_) : 0.0f, biased_, rates_of(params_, false));
+  const int epochs = static_cast<int>(params_.get_int("n_epochs"));
+  const float mu = biased_ ? static_cast<float>(global_mean_) : 0.0f;
+  const SgdRates rates = rates_of(params_, false);
+  if (params_.get_choice("schedule") == "surprise") {
+    svd_epochs(o, epochs, pu_, qi_, bu_.data(), bi_.data(), mu, biased_, rates);
+  } else {
+    // Users and items in kGroups groups: in phase p the blocks (g, g + p mod kGroups) share no user
+    // and no item, so they run on any number of threads with no race and the same result as on one
+    // (stratified SGD, Gemulla et al. 2011). Each block keeps Surprise's order of its ratings.
+    const Blocks blocks = split_blocks(o);
+#pragma omp parallel num_threads(threads)
+    for (int epoch = 0; epoch < epochs; ++epoch) {
+      for (int phase = 0; phase < kGroups; ++phase) {
+#pragma omp for schedule(dynamic, 1)
+        for (int g = 0; g < kGroups; ++g) {
+          svd_epochs(blocks.part[g][(g + phase) % kGroups], 1, pu_, qi_, bu_.data(), bi_.data(), mu, biased_, rates);
+        }
+      }
+    }
+  }
   sgd::check_finite(pu_, "svd user factors (lower the learning rates)");
   sgd::check_finite(qi_, "svd item factors (lower the learning rates)");
 }

@@ -426,7 +426,7 @@ TEST(ExplicitSvd, MatchesSurprisesLoop) {
       }
     }
   }
-  auto m = fitted("svd:n_factors=6,n_epochs=15,lr_all=0.01,reg_all=0.05,seed=9", x);
+  auto m = fitted("svd:n_factors=6,n_epochs=15,lr_all=0.01,reg_all=0.05,seed=9,schedule=surprise", x);
   double worst = 0;
   for (std::int32_t u = 0; u < 39; ++u) {
     for (std::int32_t i = 0; i < 29; ++i) {
