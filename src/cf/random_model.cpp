@@ -52,7 +52,8 @@ void RandomModel::save(const std::filesystem::path& dir) const {
 
 void RandomModel::load(const std::filesystem::path& dir) {
   const auto shape = load_npy(dir / "shape.npy").as<std::int64_t>();
-  if (shape.size() != 2) throw Error(ErrorKind::kInvalidInput, (dir / "shape.npy").string() + ": expected 2 values");
+  if (shape.size() != 2)
+    throw Error(ErrorKind::kInvalidInput, (dir / "shape.npy").string() + ": expected 2 values");
   n_users_ = static_cast<std::int32_t>(shape[0]);
   n_items_ = static_cast<std::int32_t>(shape[1]);
 }

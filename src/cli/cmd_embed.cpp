@@ -85,7 +85,8 @@ void add_embed_command(CLI::App& app) {
     MiniLMTokenizer tokenizer;
     std::shared_ptr<const TextEncoder> encoder;
     if (options->encoder != "minilm") {
-      if (options->tokens) throw Error(ErrorKind::kInvalidInput, "--tokens: only the minilm encoder has token ids");
+      if (options->tokens)
+        throw Error(ErrorKind::kInvalidInput, "--tokens: only the minilm encoder has token ids");
       const Dataset dataset = options->source.load();
       CatalogEncodingOptions eo;
       eo.encoder = options->encoder;

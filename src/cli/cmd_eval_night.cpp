@@ -3,8 +3,8 @@
 //   pairs         random pairs of test users; a list is a hit for a person when it holds their
 //                 held-out movie; per-person hit rate and the minimum over the two, by aggregation
 #include <algorithm>
-#include <limits>
 #include <cstdio>
+#include <limits>
 #include <memory>
 #include <random>
 #include <set>
@@ -53,15 +53,22 @@ void add_eval_night_command(CLI::App& app) {
     double fair_share = 0.5;
   };
   auto o = std::make_shared<Options>();
-  CLI::App* cmd = app.add_subcommand("eval-night", "measure the movie-night stages on loo: blend vs parts, MMR, group aggregation");
+  CLI::App* cmd = app.add_subcommand(
+      "eval-night", "measure the movie-night stages on loo: blend vs parts, MMR, group aggregation");
   o->source.add_options(*cmd);
-  cmd->add_option("--pairs", o->pairs, "random pairs of test users")->check(CLI::Range(1, 100000))->capture_default_str();
+  cmd->add_option("--pairs", o->pairs, "random pairs of test users")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
   cmd->add_option("--seed", o->seed, "seed of the pairs")->capture_default_str();
-  cmd->add_option("--mmr-lambda", o->lambda, "MMR relevance weight")->check(CLI::Range(0.0, 1.0))->capture_default_str();
+  cmd->add_option("--mmr-lambda", o->lambda, "MMR relevance weight")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
   cmd->add_option("--fair-share", o->fair_share, "fair: the share of a person's solo utility to keep")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
-  cmd->add_option("--pool", o->pool, "MMR pool: the blend's top N")->check(CLI::Range(10, 1000))->capture_default_str();
+  cmd->add_option("--pool", o->pool, "MMR pool: the blend's top N")
+      ->check(CLI::Range(10, 1000))
+      ->capture_default_str();
   cmd->callback([o] {
     const Dataset dataset = o->source.load();
     const Split split = make_splits(dataset, {})[0];
@@ -76,17 +83,19 @@ void add_eval_night_command(CLI::App& app) {
 
     // Single users: the blend and its parts (the ablation), then MMR over the blend's pool.
     std::vector<Fitted> models;
-    for (const char* spec : {"als", "content", "content:cast_weight=0", "blend:content_weight=0,fusion=blend", "blend:fusion=blend",
-                             "blend"}) {
+    for (const char* spec : {"als", "content", "content:cast_weight=0", "blend:content_weight=0,fusion=blend",
+                             "blend:fusion=blend", "blend"}) {
       Fitted f{make_model(spec), spec};
       f.model->fit(known, ctx);
       models.push_back(std::move(f));
     }
-    std::printf("## Single users, loo (608 test users), k = 10\n\n| model | NDCG@10 | HR@10 | genre coverage@10 | ILS@10 |\n|---|---|---|---|---|\n");
+    std::printf(
+        "## Single users, loo (608 test users), k = 10\n\n| model | NDCG@10 | HR@10 | genre coverage@10 | "
+        "ILS@10 |\n|---|---|---|---|---|\n");
     for (const Fitted& f : models) {
       const EvalResult r = evaluate_ranking(*f.model, known, split.test, split.candidate, eo);
-      std::printf("| %s | %.4f | %.4f | %.3f | %.3f |\n", f.label.c_str(), r.metrics.at("ndcg@10"), r.metrics.at("hr@10"),
-                  r.metrics.at("genre_coverage@10"), r.metrics.at("ils@10"));
+      std::printf("| %s | %.4f | %.4f | %.3f | %.3f |\n", f.label.c_str(), r.metrics.at("ndcg@10"),
+                  r.metrics.at("hr@10"), r.metrics.at("genre_coverage@10"), r.metrics.at("ils@10"));
     }
     const Recommender& blend = *models.back().model;
     const auto& content = static_cast<const BlendModel&>(blend).content();
@@ -104,7 +113,9 @@ void add_eval_night_command(CLI::App& app) {
         vectors.insert(vectors.end(), e, e + dim);
       }
       const auto picked = mmr_select(rel, vectors, dim, 10, o->lambda).selected;
-      std::vector<std::int32_t> head(items.begin(), items.begin() + std::min<std::ptrdiff_t>(10, static_cast<std::ptrdiff_t>(items.size())));
+      std::vector<std::int32_t> head(
+          items.begin(),
+          items.begin() + std::min<std::ptrdiff_t>(10, static_cast<std::ptrdiff_t>(items.size())));
       std::vector<std::int32_t> mmr;
       for (const std::size_t p : picked) mmr.push_back(items[p]);
       const std::int32_t relevant[1] = {t.item};
@@ -112,15 +123,22 @@ void add_eval_night_command(CLI::App& app) {
       diverse.add({mmr, relevant});
     }
     const auto a = plain.means(), b = diverse.means();
-    std::printf("\n## MMR over the blend's top %d (lambda %.2f)\n\n| list | NDCG@10 | genre coverage@10 | ILS@10 |\n|---|---|---|---|\n", o->pool, o->lambda);
-    std::printf("| blend top 10 | %.4f | %.3f | %.3f |\n", a.at("ndcg@10"), a.at("genre_coverage@10"), a.at("ils@10"));
+    std::printf(
+        "\n## MMR over the blend's top %d (lambda %.2f)\n\n| list | NDCG@10 | genre coverage@10 | ILS@10 "
+        "|\n|---|---|---|---|\n",
+        o->pool, o->lambda);
+    std::printf("| blend top 10 | %.4f | %.3f | %.3f |\n", a.at("ndcg@10"), a.at("genre_coverage@10"),
+                a.at("ils@10"));
     std::printf("| MMR | %.4f | %.3f | %.3f |\n", b.at("ndcg@10"), b.at("genre_coverage@10"), b.at("ils@10"));
     std::printf("relative NDCG@10 change: %+.1f %%\n", 100.0 * (b.at("ndcg@10") / a.at("ndcg@10") - 1.0));
 
     // Pairs of test users.
     std::vector<RatingTriple> tests = split.test;
     std::mt19937_64 rng(o->seed);
-    std::printf("\n## Pairs of test users (%d random pairs), a list of 10 from the blend\n\n| aggregation | per-person hit rate | min over the pair | both hit |\n|---|---|---|---|\n", o->pairs);
+    std::printf(
+        "\n## Pairs of test users (%d random pairs), a list of 10 from the blend\n\n| aggregation | "
+        "per-person hit rate | min over the pair | both hit |\n|---|---|---|---|\n",
+        o->pairs);
     std::vector<std::pair<std::size_t, std::size_t>> pairs;
     std::uniform_int_distribution<std::size_t> pick(0, tests.size() - 1);
     while (static_cast<int>(pairs.size()) < o->pairs) {

@@ -22,8 +22,10 @@ std::pair<int, std::string> person_prefix(const std::string& text) {
     int n = 0;
     bool digits = true;
     for (std::size_t i = 0; i < colon; ++i) {
-      if (text[i] < '0' || text[i] > '9') digits = false;
-      else n = n * 10 + (text[i] - '0');
+      if (text[i] < '0' || text[i] > '9')
+        digits = false;
+      else
+        n = n * 10 + (text[i] - '0');
     }
     if (digits && n >= 1) return {n, std::string(trim(text.substr(colon + 1)))};
   }
@@ -54,27 +56,41 @@ void add_night_command(CLI::App& app) {
     int threads = 0;
   };
   auto o = std::make_shared<Options>();
-  CLI::App* cmd = app.add_subcommand("night", "movie night: people and a mood in, movies with reasons and snacks out");
+  CLI::App* cmd =
+      app.add_subcommand("night", "movie night: people and a mood in, movies with reasons and snacks out");
   o->source.add_options(*cmd);
   cmd->add_option("--user", o->users, "a userId of the data: one person (repeatable)");
-  cmd->add_option("--like", o->likes, "a liked title: \"Toy Story\" starts a new person, \"2:Heat\" adds to person 2 (repeatable)");
+  cmd->add_option(
+      "--like", o->likes,
+      "a liked title: \"Toy Story\" starts a new person, \"2:Heat\" adds to person 2 (repeatable)");
   cmd->add_option("--dislike", o->dislikes, "a disliked title of a person: \"1:Titanic\" (repeatable)");
   cmd->add_option("--names", o->names, "display names in person order, e.g. \"Alice,Bob\"");
-  cmd->add_option("--mood", o->mood, "cozy, romantic, funny, scary, tense, mind-bending, feel-good, family, epic, sad, action, or words");
+  cmd->add_option(
+      "--mood", o->mood,
+      "cozy, romantic, funny, scary, tense, mind-bending, feel-good, family, epic, sad, action, or words");
   cmd->add_option("--k", o->k, "how many movies")->check(CLI::Range(1, 100))->capture_default_str();
-  cmd->add_flag("--double", o->double_feature, "double features: pairs of movies that go well back to back, one snack each");
+  cmd->add_flag("--double", o->double_feature,
+                "double features: pairs of movies that go well back to back, one snack each");
   cmd->add_flag("--json", o->json, "print the API's JSON");
-  cmd->add_option("--models", o->models, "trained models (a folder from `movienight fit --model blend`); default: fit and cache");
-  cmd->add_option("--cache-dir", o->cache_dir, "cache folder (default $MOVIENIGHT_CACHE, ~/.cache/movienight)");
+  cmd->add_option("--models", o->models,
+                  "trained models (a folder from `movienight fit --model blend`); default: fit and cache");
+  cmd->add_option("--cache-dir", o->cache_dir,
+                  "cache folder (default $MOVIENIGHT_CACHE, ~/.cache/movienight)");
   cmd->add_option("--aggregation", o->night.aggregation, "average, least-misery, most-pleasure, fair")
       ->check(CLI::IsMember({"average", "least-misery", "most-pleasure", "fair"}))
       ->capture_default_str();
-  cmd->add_option("--fusion", o->night.fusion, "blend (weighted z-scores) or rrf")->check(CLI::IsMember({"blend", "rrf"}))->capture_default_str();
+  cmd->add_option("--fusion", o->night.fusion, "blend (weighted z-scores) or rrf")
+      ->check(CLI::IsMember({"blend", "rrf"}))
+      ->capture_default_str();
   cmd->add_option("--mmr-lambda", o->night.mmr_lambda, "relevance against diversity (1: no diversity)")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
-  cmd->add_option("--candidates", o->night.candidates, "candidates per person")->check(CLI::Range(10, 10000))->capture_default_str();
-  cmd->add_option("--max-minutes", o->night.max_snack_minutes, "longest snack recipe")->check(CLI::Range(1, 60))->capture_default_str();
+  cmd->add_option("--candidates", o->night.candidates, "candidates per person")
+      ->check(CLI::Range(10, 10000))
+      ->capture_default_str();
+  cmd->add_option("--max-minutes", o->night.max_snack_minutes, "longest snack recipe")
+      ->check(CLI::Range(1, 60))
+      ->capture_default_str();
   cmd->add_option("--threads", o->threads, "threads (0: every core)")->capture_default_str();
   cmd->callback([o] {
     NightRequest request;
@@ -94,14 +110,17 @@ void add_night_command(CLI::App& app) {
         p.likes.push_back(title);
         request.people.push_back(p);
       } else {
-        if (static_cast<std::size_t>(n) > request.people.size()) request.people.resize(static_cast<std::size_t>(n));
+        if (static_cast<std::size_t>(n) > request.people.size())
+          request.people.resize(static_cast<std::size_t>(n));
         request.people[static_cast<std::size_t>(n) - 1].likes.push_back(title);
       }
     }
     for (const auto& dislike : o->dislikes) {
       const auto [n, title] = person_prefix(dislike);
       const std::size_t who = n == 0 ? 1 : static_cast<std::size_t>(n);
-      if (who > request.people.size()) throw Error(ErrorKind::kInvalidInput, "--dislike " + dislike + ": there is no person " + std::to_string(who));
+      if (who > request.people.size())
+        throw Error(ErrorKind::kInvalidInput,
+                    "--dislike " + dislike + ": there is no person " + std::to_string(who));
       request.people[who - 1].dislikes.push_back(title);
     }
     if (!o->names.empty()) {
@@ -110,7 +129,8 @@ void add_night_command(CLI::App& app) {
         if (p < request.people.size()) request.people[p++].name = std::string(trim(name));
       }
     }
-    if (request.people.empty()) throw Error(ErrorKind::kInvalidInput, "give the people: --user ID or --like TITLE (two or more)");
+    if (request.people.empty())
+      throw Error(ErrorKind::kInvalidInput, "give the people: --user ID or --like TITLE (two or more)");
 
     const Dataset dataset = o->source.load();
     PlannerOptions po;
@@ -133,7 +153,8 @@ void add_night_command(CLI::App& app) {
     }
     std::printf("Movie night for %s", join(result.people, ", ").c_str());
     if (!o->mood.empty()) {
-      std::printf(", mood \"%s\"%s", o->mood.c_str(), result.moods.empty() ? "" : (" (" + join(result.moods, ", ") + ")").c_str());
+      std::printf(", mood \"%s\"%s", o->mood.c_str(),
+                  result.moods.empty() ? "" : (" (" + join(result.moods, ", ") + ")").c_str());
     }
     std::printf("\n\n");
     for (std::size_t r = 0; r < result.items.size(); ++r) {
@@ -144,16 +165,18 @@ void add_night_command(CLI::App& app) {
       for (const auto& w : pick.why) std::printf("    - %s\n", w.c_str());
       std::string ranks;
       for (std::size_t p = 0; p < pick.per_person_rank.size() && p < result.people.size(); ++p) {
-        ranks += (ranks.empty() ? "" : ", ") + result.people[p] + " #" + std::to_string(pick.per_person_rank[p]);
+        ranks +=
+            (ranks.empty() ? "" : ", ") + result.people[p] + " #" + std::to_string(pick.per_person_rank[p]);
       }
       std::printf("    ranks: %s\n", ranks.c_str());
       if (pick.has_snack && (!o->double_feature || r % 2 == 1)) {
-        std::printf("    snack: %s (%d min): %s\n", pick.snack.name.c_str(), pick.snack.minutes, pick.snack.summary.c_str());
+        std::printf("    snack: %s (%d min): %s\n", pick.snack.name.c_str(), pick.snack.minutes,
+                    pick.snack.summary.c_str());
       }
     }
     const DiversityReport& d = result.diversity;
-    std::printf("\ndiversity (MMR): intra-list similarity %.3f -> %.3f, genre coverage %.2f -> %.2f\n", d.ils_before, d.ils_after,
-                d.genre_coverage_before, d.genre_coverage_after);
+    std::printf("\ndiversity (MMR): intra-list similarity %.3f -> %.3f, genre coverage %.2f -> %.2f\n",
+                d.ils_before, d.ils_after, d.genre_coverage_before, d.genre_coverage_after);
     for (const auto& note : result.notes) std::printf("note: %s\n", note.c_str());
     std::printf("took %.1f ms\n", result.took_ms);
   });

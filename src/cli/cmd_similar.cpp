@@ -54,22 +54,29 @@ void add_similar_command(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("similar", "movies like a title and/or a mood, by what they are about");
   o->source.add_options(*cmd);
   cmd->add_option("--title", o->title, "a movie as you would type it: \"toy story\", \"Matrix, The (1999)\"");
-  cmd->add_option("--mood", o->mood, "a mood: cozy, romantic, funny, scary, tense, mind-bending, feel-good, family, epic, sad, action, or any words");
+  cmd->add_option("--mood", o->mood,
+                  "a mood: cozy, romantic, funny, scary, tense, mind-bending, feel-good, family, epic, sad, "
+                  "action, or any words");
   cmd->add_option("--k", o->k, "how many")->check(CLI::Range(1, 1000))->capture_default_str();
   cmd->add_option("--encoder", o->encoder, "text encoder")
       ->check(CLI::IsMember({"tfidf", "genres", "minilm"}))
       ->capture_default_str();
-  cmd->add_option("--model", o->model, "minilm: model folder (default $MOVIENIGHT_MINILM, ./models/all-MiniLM-L6-v2)");
+  cmd->add_option("--model", o->model,
+                  "minilm: model folder (default $MOVIENIGHT_MINILM, ./models/all-MiniLM-L6-v2)");
   cmd->add_option("--mood-weight", o->mood_weight, "weight of the mood against the title (both unit vectors)")
       ->check(CLI::Range(0.0, 100.0))
       ->capture_default_str();
-  cmd->add_option("--index", o->index, "vector index")->check(CLI::IsMember({"flat", "hnsw"}))->capture_default_str();
-  cmd->add_option("--cache-dir", o->cache_dir, "embedding cache (default $MOVIENIGHT_CACHE, ~/.cache/movienight)");
+  cmd->add_option("--index", o->index, "vector index")
+      ->check(CLI::IsMember({"flat", "hnsw"}))
+      ->capture_default_str();
+  cmd->add_option("--cache-dir", o->cache_dir,
+                  "embedding cache (default $MOVIENIGHT_CACHE, ~/.cache/movienight)");
   cmd->add_flag("--no-cache", o->no_cache, "neither read nor write the embedding cache");
   cmd->add_flag("--json", o->json, "print JSON instead of a table");
   cmd->add_option("--threads", o->threads, "threads (0: every core)")->capture_default_str();
   cmd->callback([o] {
-    if (o->title.empty() && o->mood.empty()) throw Error(ErrorKind::kInvalidInput, "give --title, --mood or both");
+    if (o->title.empty() && o->mood.empty())
+      throw Error(ErrorKind::kInvalidInput, "give --title, --mood or both");
     const Dataset dataset = o->source.load();
     std::int32_t movie = -1;
     if (!o->title.empty()) movie = resolve_title(dataset, make_title_index(dataset), o->title);
@@ -80,7 +87,8 @@ void add_similar_command(CLI::App& app) {
     eo.threads = o->threads;
     eo.use_cache = !o->no_cache;
     eo.cache_dir = o->cache_dir;
-    if (o->encoder == "minilm") eo.settings = {{"model", o->model.empty() ? default_minilm_dir().string() : o->model}};
+    if (o->encoder == "minilm")
+      eo.settings = {{"model", o->model.empty() ? default_minilm_dir().string() : o->model}};
     const CatalogEncoding enc = encode_catalog(dataset.catalog, eo);
     IndexOptions io;
     io.kind = o->index == "hnsw" ? IndexKind::kHnsw : IndexKind::kFlat;
@@ -105,9 +113,10 @@ void add_similar_command(CLI::App& app) {
       double norm = 0;
       for (const float x : m) norm += static_cast<double>(x) * x;
       if (norm == 0) {
-        throw Error(ErrorKind::kInvalidInput, "--mood \"" + o->mood + "\": no word of it is known to the " +
-                                                  o->encoder + " encoder; try one of: cozy, romantic, funny, scary, tense, "
-                                                  "mind-bending, feel-good, family, epic, sad, action");
+        throw Error(ErrorKind::kInvalidInput,
+                    "--mood \"" + o->mood + "\": no word of it is known to the " + o->encoder +
+                        " encoder; try one of: cozy, romantic, funny, scary, tense, "
+                        "mind-bending, feel-good, family, epic, sad, action");
       }
       const float w = movie >= 0 ? static_cast<float>(o->mood_weight) : 1.0f;
       for (std::size_t d = 0; d < dim; ++d) query[d] += w * m[d];
@@ -139,9 +148,11 @@ void add_similar_command(CLI::App& app) {
       if (!o->mood.empty()) {
         std::string moods;
         for (const auto& m : mood.moods) moods += (moods.empty() ? "" : ", ") + m;
-        head += (movie >= 0 ? ", mood \"" : " the mood \"") + o->mood + "\"" + (moods.empty() ? "" : " (" + moods + ")");
+        head += (movie >= 0 ? ", mood \"" : " the mood \"") + o->mood + "\"" +
+                (moods.empty() ? "" : " (" + moods + ")");
       }
-      std::printf("%d movies %s (%s encoder):\n", static_cast<int>(found.size()), head.c_str(), o->encoder.c_str());
+      std::printf("%d movies %s (%s encoder):\n", static_cast<int>(found.size()), head.c_str(),
+                  o->encoder.c_str());
       for (std::size_t r = 0; r < found.size(); ++r) {
         const Movie& m = dataset.catalog[static_cast<std::int32_t>(found[r].id)];
         std::printf("%2zu. %-60s %6.3f  %s\n", r + 1, m.title.c_str(), static_cast<double>(found[r].score),
@@ -149,7 +160,8 @@ void add_similar_command(CLI::App& app) {
       }
     }
     if (!Progress::quiet()) {
-      std::fprintf(stderr, "%s: %d movies %s in %.2f s\n", o->encoder.c_str(), static_cast<int>(dataset.catalog.size()),
+      std::fprintf(stderr, "%s: %d movies %s in %.2f s\n", o->encoder.c_str(),
+                   static_cast<int>(dataset.catalog.size()),
                    enc.from_cache ? "loaded from the cache" : "encoded and cached", setup_seconds);
     }
   });

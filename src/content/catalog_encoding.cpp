@@ -1,7 +1,7 @@
 #include "content/catalog_encoding.h"
 
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 
 #include "io/file.h"
 #include "io/npy.h"
@@ -83,7 +83,9 @@ CatalogEncoding fitted_encoding(const Catalog& catalog, const CatalogEncodingOpt
   if (o.use_cache) {
     try {
       // Written beside and renamed, so a reader never sees half an entry.
-      const std::filesystem::path tmp = dir.string() + ".tmp" + std::to_string(hash64(dir.string()) ^ static_cast<std::uint64_t>(std::rand()));
+      const std::filesystem::path tmp =
+          dir.string() + ".tmp" +
+          std::to_string(hash64(dir.string()) ^ static_cast<std::uint64_t>(std::rand()));
       std::filesystem::create_directories(tmp);
       save_encoder(*out.encoder, tmp / "encoder");
       save_npy(tmp / "embeddings.npy", out.embeddings,
@@ -140,7 +142,8 @@ CatalogEncoding encode_catalog(const Catalog& catalog, const CatalogEncodingOpti
   if (catalog.size() == 0) throw Error(ErrorKind::kInvalidInput, "the catalog is empty: nothing to encode");
   if (options.encoder == "tfidf" || options.encoder == "genres") return fitted_encoding(catalog, options);
   if (options.encoder == "minilm") return minilm_encoding(catalog, options);
-  throw Error(ErrorKind::kInvalidInput, "unknown encoder '" + options.encoder + "'; known: tfidf, genres, minilm");
+  throw Error(ErrorKind::kInvalidInput,
+              "unknown encoder '" + options.encoder + "'; known: tfidf, genres, minilm");
 }
 
 }  // namespace mn

@@ -14,8 +14,8 @@
 namespace mn {
 namespace {
 
-const char* const kWeightParams[kTextFieldCount] = {"title_weight", "genres_weight",    "keywords_weight",
-                                                    "tags_weight",  "cast_weight",      "directors_weight",
+const char* const kWeightParams[kTextFieldCount] = {"title_weight",   "genres_weight", "keywords_weight",
+                                                    "tags_weight",    "cast_weight",   "directors_weight",
                                                     "overview_weight"};
 
 std::string float_text(float v) {
@@ -40,12 +40,15 @@ CsrMatrix load_csr(const std::filesystem::path& dir, const std::string& prefix) 
   m.values = load_npy(dir / (prefix + "_values.npy")).as<float>();
   if (shape.size() != 2 || m.indptr.size() != static_cast<std::size_t>(shape[0]) + 1 ||
       m.indices.size() != m.values.size() || m.indptr.back() != static_cast<std::int64_t>(m.indices.size())) {
-    throw Error(ErrorKind::kInvalidInput, (dir / (prefix + "_indptr.npy")).string() + ": inconsistent sparse matrix");
+    throw Error(ErrorKind::kInvalidInput,
+                (dir / (prefix + "_indptr.npy")).string() + ": inconsistent sparse matrix");
   }
   m.rows = static_cast<std::int32_t>(shape[0]);
   m.cols = static_cast<std::int32_t>(shape[1]);
   for (const std::int32_t c : m.indices) {
-    if (c < 0 || c >= m.cols) throw Error(ErrorKind::kInvalidInput, (dir / (prefix + "_indices.npy")).string() + ": column out of range");
+    if (c < 0 || c >= m.cols)
+      throw Error(ErrorKind::kInvalidInput,
+                  (dir / (prefix + "_indices.npy")).string() + ": column out of range");
   }
   return m;
 }
@@ -55,16 +58,29 @@ CsrMatrix load_csr(const std::filesystem::path& dir, const std::string& prefix) 
 std::vector<ParamSpec> content_encoder_params() {
   const TfidfOptions defaults;
   std::vector<ParamSpec> specs = {
-      {"encoder", ParamType::kChoice, "tfidf", 0, 0, {"tfidf", "genres", "minilm"},
-       "text encoder (minilm reads $MOVIENIGHT_MINILM or ./models/all-MiniLM-L6-v2)", {}},
+      {"encoder",
+       ParamType::kChoice,
+       "tfidf",
+       0,
+       0,
+       {"tfidf", "genres", "minilm"},
+       "text encoder (minilm reads $MOVIENIGHT_MINILM or ./models/all-MiniLM-L6-v2)",
+       {}},
       {"dim", ParamType::kInt, std::to_string(defaults.dim), 1, 4096, {}, "tfidf: LSA dimensions", {}},
   };
   for (int f = 0; f < kTextFieldCount; ++f) {
-    specs.push_back({kWeightParams[f], ParamType::kFloat,
-                     float_text(defaults.field_weights[static_cast<std::size_t>(f)]), 0, 1000, {},
-                     std::string("tfidf: weight of the ") + text_field_name(static_cast<TextField>(f)) + " field", {}});
+    specs.push_back(
+        {kWeightParams[f],
+         ParamType::kFloat,
+         float_text(defaults.field_weights[static_cast<std::size_t>(f)]),
+         0,
+         1000,
+         {},
+         std::string("tfidf: weight of the ") + text_field_name(static_cast<TextField>(f)) + " field",
+         {}});
   }
-  specs.push_back({"seed", ParamType::kInt, "0", 0, 4294967295.0, {}, "tfidf: seed of the randomised SVD", {}});
+  specs.push_back(
+      {"seed", ParamType::kInt, "0", 0, 4294967295.0, {}, "tfidf: seed of the randomised SVD", {}});
   return specs;
 }
 
@@ -91,12 +107,31 @@ ModelInfo content_model_info() {
   info.name = "content";
   info.description = "content-based: mean text embedding of the user's positives against every movie's";
   info.params = content_encoder_params();
-  info.params.push_back({"weighting", ParamType::kChoice, "value", 0, 0, {"value", "equal"},
-                         "profile weights: the fitted values (ratings) or all equal", {}});
-  info.params.push_back({"half_life_days", ParamType::kFloat, "0", 0, 1e9, {},
-                         "recency decay: a positive this many days older than the user's latest counts half (0: off)", {}});
-  info.params.push_back({"index", ParamType::kChoice, "flat", 0, 0, {"flat", "hnsw"},
-                         "vector index for similar items: exact inner product or HNSW", {}});
+  info.params.push_back({"weighting",
+                         ParamType::kChoice,
+                         "value",
+                         0,
+                         0,
+                         {"value", "equal"},
+                         "profile weights: the fitted values (ratings) or all equal",
+                         {}});
+  info.params.push_back(
+      {"half_life_days",
+       ParamType::kFloat,
+       "0",
+       0,
+       1e9,
+       {},
+       "recency decay: a positive this many days older than the user's latest counts half (0: off)",
+       {}});
+  info.params.push_back({"index",
+                         ParamType::kChoice,
+                         "flat",
+                         0,
+                         0,
+                         {"flat", "hnsw"},
+                         "vector index for similar items: exact inner product or HNSW",
+                         {}});
   info.test_settings = "encoder=genres";
   info.needs_catalog = true;
   info.make = [](Params p) { return std::make_unique<ContentModel>(std::move(p)); };
@@ -112,11 +147,13 @@ void ContentModel::fit(const CsrMatrix& user_items, const FitContext& context) {
   }
   if (context.catalog->size() != user_items.cols) {
     throw Error(ErrorKind::kInvalidInput, "content: the matrix has " + std::to_string(user_items.cols) +
-                                              " items but the catalog " + std::to_string(context.catalog->size()));
+                                              " items but the catalog " +
+                                              std::to_string(context.catalog->size()));
   }
   n_users_ = user_items.rows;
   n_items_ = user_items.cols;
-  CatalogEncoding encoding = encode_catalog(*context.catalog, encoding_options_from_params(params_, context.threads));
+  CatalogEncoding encoding =
+      encode_catalog(*context.catalog, encoding_options_from_params(params_, context.threads));
   encoder_ = std::move(encoding.encoder);
   embeddings_ = std::move(encoding.embeddings);
   dim_ = encoding.dim;
@@ -144,7 +181,8 @@ void ContentModel::build_index() {
   index_ = std::make_unique<VectorIndex>(VectorIndex::build(embeddings_.data(), n_items_, dim_, o));
 }
 
-std::vector<float> ContentModel::profile(std::span<const std::int32_t> items, std::span<const float> weights) const {
+std::vector<float> ContentModel::profile(std::span<const std::int32_t> items,
+                                         std::span<const float> weights) const {
   std::vector<float> p(static_cast<std::size_t>(dim_), 0.0f);
   double total = 0;
   for (std::size_t j = 0; j < items.size(); ++j) {
@@ -168,7 +206,8 @@ void ContentModel::score_vector(std::span<const float> query, std::span<float> o
 }
 
 void ContentModel::score(std::int32_t user, std::span<float> out) const {
-  if (user < 0 || user >= n_users_) throw Error(ErrorKind::kInvalidInput, "content: unknown user " + std::to_string(user));
+  if (user < 0 || user >= n_users_)
+    throw Error(ErrorKind::kInvalidInput, "content: unknown user " + std::to_string(user));
   score_vector(profile(user_weights_.row_indices(user), user_weights_.row_values(user)), out);
 }
 
@@ -181,12 +220,14 @@ void ContentModel::score_history(std::span<const std::int32_t> items, std::span<
 
 std::vector<ScoredItem> ContentModel::similar_items(std::int32_t item, int k) const {
   std::vector<ScoredItem> out;
-  for (const Neighbor& n : index_->similar(item, k)) out.push_back({static_cast<std::int32_t>(n.id), n.score});
+  for (const Neighbor& n : index_->similar(item, k))
+    out.push_back({static_cast<std::int32_t>(n.id), n.score});
   return out;
 }
 
 void ContentModel::save(const std::filesystem::path& dir) const {
-  save_npy(dir / "item_embeddings.npy", embeddings_, {static_cast<std::size_t>(n_items_), static_cast<std::size_t>(dim_)});
+  save_npy(dir / "item_embeddings.npy", embeddings_,
+           {static_cast<std::size_t>(n_items_), static_cast<std::size_t>(dim_)});
   save_csr(user_weights_, dir, "user_weights");
   save_encoder(*encoder_, dir / "encoder", default_minilm_dir());
   index_->save(dir / "items.index");
@@ -194,19 +235,22 @@ void ContentModel::save(const std::filesystem::path& dir) const {
 
 void ContentModel::load(const std::filesystem::path& dir) {
   const NpyArray e = load_npy(dir / "item_embeddings.npy");
-  if (e.shape.size() != 2) throw Error(ErrorKind::kInvalidInput, (dir / "item_embeddings.npy").string() + ": expected a matrix");
+  if (e.shape.size() != 2)
+    throw Error(ErrorKind::kInvalidInput, (dir / "item_embeddings.npy").string() + ": expected a matrix");
   embeddings_ = e.as<float>();
   user_weights_ = load_csr(dir, "user_weights");
   n_items_ = static_cast<std::int32_t>(e.shape[0]);
   dim_ = static_cast<int>(e.shape[1]);
   n_users_ = user_weights_.rows;
   if (user_weights_.cols != n_items_) {
-    throw Error(ErrorKind::kInvalidInput, dir.string() + ": user histories and item embeddings disagree on the items");
+    throw Error(ErrorKind::kInvalidInput,
+                dir.string() + ": user histories and item embeddings disagree on the items");
   }
   encoder_ = load_encoder(dir / "encoder");
   index_ = std::make_unique<VectorIndex>(VectorIndex::load(dir / "items.index"));
   if (index_->size() != n_items_ || index_->dim() != dim_) {
-    throw Error(ErrorKind::kInvalidInput, (dir / "items.index").string() + ": does not match item_embeddings.npy");
+    throw Error(ErrorKind::kInvalidInput,
+                (dir / "items.index").string() + ": does not match item_embeddings.npy");
   }
 }
 

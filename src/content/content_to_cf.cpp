@@ -29,8 +29,9 @@ float dot(const float* a, const float* b, int n) {
 
 }  // namespace
 
-std::vector<float> fit_ridge_map(const std::vector<float>& embeddings, int d, const std::vector<float>& targets,
-                                 int f, const std::vector<std::int32_t>& rows, double lambda) {
+std::vector<float> fit_ridge_map(const std::vector<float>& embeddings, int d,
+                                 const std::vector<float>& targets, int f,
+                                 const std::vector<std::int32_t>& rows, double lambda) {
   using Matrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
   Matrix ete = Matrix::Zero(d, d);
   Matrix etq = Matrix::Zero(d, f);
@@ -48,7 +49,9 @@ std::vector<float> fit_ridge_map(const std::vector<float>& embeddings, int d, co
   const Matrix w = ete.ldlt().solve(etq);
   std::vector<float> out(static_cast<std::size_t>(d) * static_cast<std::size_t>(f));
   for (int i = 0; i < d; ++i) {
-    for (int j = 0; j < f; ++j) out[static_cast<std::size_t>(i) * static_cast<std::size_t>(f) + static_cast<std::size_t>(j)] = static_cast<float>(w(i, j));
+    for (int j = 0; j < f; ++j)
+      out[static_cast<std::size_t>(i) * static_cast<std::size_t>(f) + static_cast<std::size_t>(j)] =
+          static_cast<float>(w(i, j));
   }
   return out;
 }
@@ -56,14 +59,15 @@ std::vector<float> fit_ridge_map(const std::vector<float>& embeddings, int d, co
 ModelInfo content_to_cf_model_info() {
   ModelInfo info;
   info.name = "content2cf";
-  info.description = "implicit ALS; unrated items get factors mapped from their text (ridge), for item cold start";
+  info.description =
+      "implicit ALS; unrated items get factors mapped from their text (ridge), for item cold start";
   info.params = als_model_info().params;
   for (ParamSpec& spec : content_encoder_params()) {
     if (spec.name == "seed") continue;  // ALS's seed also seeds the text encoder
     info.params.push_back(std::move(spec));
   }
-  info.params.push_back({"ridge", ParamType::kFloat, "1", 0, 1e12, {},
-                         "L2 weight of the content-to-factors map", {}});
+  info.params.push_back(
+      {"ridge", ParamType::kFloat, "1", 0, 1e12, {}, "L2 weight of the content-to-factors map", {}});
   info.stochastic = true;
   info.test_settings = "encoder=genres,factors=8,iterations=15,regularization=0.1,alpha=1";
   info.needs_catalog = true;
@@ -88,7 +92,8 @@ void ContentToCf::fit(const CsrMatrix& user_items, const FitContext& context) {
       [&] {
         Params p(content_encoder_params());
         const nlohmann::json values = params_.to_json();
-        for (const ParamSpec& spec : content_encoder_params()) p.set(spec.name, value_text(values.at(spec.name)));
+        for (const ParamSpec& spec : content_encoder_params())
+          p.set(spec.name, value_text(values.at(spec.name)));
         return p;
       }(),
       context.threads);
@@ -120,13 +125,15 @@ void ContentToCf::fit(const CsrMatrix& user_items, const FitContext& context) {
 
 void ContentToCf::score_user_vector(std::span<const float> user, std::span<float> out) const {
   for (std::int32_t i = 0; i < n_items_; ++i) {
-    out[static_cast<std::size_t>(i)] =
-        dot(user.data(), item_vectors_.data() + static_cast<std::size_t>(i) * static_cast<std::size_t>(factors_), factors_);
+    out[static_cast<std::size_t>(i)] = dot(
+        user.data(), item_vectors_.data() + static_cast<std::size_t>(i) * static_cast<std::size_t>(factors_),
+        factors_);
   }
 }
 
 void ContentToCf::score(std::int32_t user, std::span<float> out) const {
-  if (user < 0 || user >= n_users_) throw Error(ErrorKind::kInvalidInput, "content2cf: unknown user " + std::to_string(user));
+  if (user < 0 || user >= n_users_)
+    throw Error(ErrorKind::kInvalidInput, "content2cf: unknown user " + std::to_string(user));
   const std::vector<float> users = als_->user_factors();  // copy of one row would do; users are few
   score_user_vector({users.data() + static_cast<std::size_t>(user) * static_cast<std::size_t>(factors_),
                      static_cast<std::size_t>(factors_)},
@@ -149,7 +156,8 @@ std::vector<ScoredItem> ContentToCf::similar_items(std::int32_t item, int k) con
   std::vector<float> scores(static_cast<std::size_t>(n_items_), 0.0f);
   for (std::int32_t i = 0; i < n_items_; ++i) {
     const float n = norms[static_cast<std::size_t>(i)] * norms[static_cast<std::size_t>(item)];
-    scores[static_cast<std::size_t>(i)] = n > 0 ? dot(target, item_vectors_.data() + static_cast<std::size_t>(i) * f, factors_) / n : 0.0f;
+    scores[static_cast<std::size_t>(i)] =
+        n > 0 ? dot(target, item_vectors_.data() + static_cast<std::size_t>(i) * f, factors_) / n : 0.0f;
   }
   exclude_items(scores, std::span<const std::int32_t>(&item, 1));
   return top_k(scores, k);
@@ -158,22 +166,27 @@ std::vector<ScoredItem> ContentToCf::similar_items(std::int32_t item, int k) con
 void ContentToCf::save(const std::filesystem::path& dir) const {
   std::filesystem::create_directories(dir / "als");
   als_->save(dir / "als");
-  save_npy(dir / "item_vectors.npy", item_vectors_, {static_cast<std::size_t>(n_items_), static_cast<std::size_t>(factors_)});
-  save_npy(dir / "content_map.npy", map_, {map_.size() / static_cast<std::size_t>(std::max(factors_, 1)), static_cast<std::size_t>(factors_)});
+  save_npy(dir / "item_vectors.npy", item_vectors_,
+           {static_cast<std::size_t>(n_items_), static_cast<std::size_t>(factors_)});
+  save_npy(
+      dir / "content_map.npy", map_,
+      {map_.size() / static_cast<std::size_t>(std::max(factors_, 1)), static_cast<std::size_t>(factors_)});
 }
 
 void ContentToCf::load(const std::filesystem::path& dir) {
   als_ = make_inner_als(params_);
   als_->load(dir / "als");
   const NpyArray v = load_npy(dir / "item_vectors.npy");
-  if (v.shape.size() != 2) throw Error(ErrorKind::kInvalidInput, (dir / "item_vectors.npy").string() + ": expected a matrix");
+  if (v.shape.size() != 2)
+    throw Error(ErrorKind::kInvalidInput, (dir / "item_vectors.npy").string() + ": expected a matrix");
   item_vectors_ = v.as<float>();
   n_items_ = static_cast<std::int32_t>(v.shape[0]);
   factors_ = static_cast<int>(v.shape[1]);
   n_users_ = als_->n_users();
   map_ = load_npy(dir / "content_map.npy").as<float>();
   if (als_->n_items() != n_items_) {
-    throw Error(ErrorKind::kInvalidInput, dir.string() + ": ALS factors and item vectors disagree on the items");
+    throw Error(ErrorKind::kInvalidInput,
+                dir.string() + ": ALS factors and item vectors disagree on the items");
   }
 }
 

@@ -42,7 +42,8 @@ ModelInfo content_to_cf_model_info();
 
 // W = argmin |E W - Q|^2 + lambda |W|^2 over the rows in `rows`: E is n x d, Q is n x f, W is d x f
 // (row-major). Exposed for tests.
-std::vector<float> fit_ridge_map(const std::vector<float>& embeddings, int d, const std::vector<float>& targets,
-                                 int f, const std::vector<std::int32_t>& rows, double lambda);
+std::vector<float> fit_ridge_map(const std::vector<float>& embeddings, int d,
+                                 const std::vector<float>& targets, int f,
+                                 const std::vector<std::int32_t>& rows, double lambda);
 
 }  // namespace mn

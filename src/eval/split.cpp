@@ -180,7 +180,8 @@ Split sampled(const Dataset& d, const SplitOptions& o) {
 
 Split coldstart(const Dataset& d, const SplitOptions& o) {
   if (o.cold_items != "popular" && o.cold_items != "random") {
-    throw Error(ErrorKind::kInvalidInput, "--cold-items must be popular or random, not '" + o.cold_items + "'");
+    throw Error(ErrorKind::kInvalidInput,
+                "--cold-items must be popular or random, not '" + o.cold_items + "'");
   }
   if (!(o.cold_frac > 0 && o.cold_frac < 1)) {
     throw Error(ErrorKind::kInvalidInput, "--cold-frac must be between 0 and 1");
@@ -193,14 +194,17 @@ Split coldstart(const Dataset& d, const SplitOptions& o) {
   }
   if (o.cold_items == "popular") {
     const auto count = [&](std::int32_t i) {
-      return d.ratings.item_ptr[static_cast<std::size_t>(i) + 1] - d.ratings.item_ptr[static_cast<std::size_t>(i)];
+      return d.ratings.item_ptr[static_cast<std::size_t>(i) + 1] -
+             d.ratings.item_ptr[static_cast<std::size_t>(i)];
     };
-    std::stable_sort(rated.begin(), rated.end(), [&](std::int32_t a, std::int32_t b) { return count(a) > count(b); });
+    std::stable_sort(rated.begin(), rated.end(),
+                     [&](std::int32_t a, std::int32_t b) { return count(a) > count(b); });
   } else {
     std::mt19937_64 rng(o.seed);
     std::shuffle(rated.begin(), rated.end(), rng);
   }
-  const auto n_cold = std::max<std::size_t>(1, static_cast<std::size_t>(o.cold_frac * static_cast<double>(rated.size())));
+  const auto n_cold =
+      std::max<std::size_t>(1, static_cast<std::size_t>(o.cold_frac * static_cast<double>(rated.size())));
   std::vector<char> cold(static_cast<std::size_t>(s.n_items), 0);
   for (std::size_t k = 0; k < n_cold && k < rated.size(); ++k) cold[static_cast<std::size_t>(rated[k])] = 1;
   for (auto& pos : positives_by_user(d, o.threshold)) {
@@ -240,9 +244,9 @@ std::vector<Split> make_splits(const Dataset& d, const SplitOptions& o) {
     }
     return out;
   }
-  throw Error(
-      ErrorKind::kInvalidInput,
-      "unknown protocol '" + p + "'; known: loo, holdout, kfold, random, predefined, strong, sampled, coldstart");
+  throw Error(ErrorKind::kInvalidInput,
+              "unknown protocol '" + p +
+                  "'; known: loo, holdout, kfold, random, predefined, strong, sampled, coldstart");
 }
 
 CsrMatrix to_matrix(const std::vector<RatingTriple>& rows, std::int32_t n_users, std::int32_t n_items,
@@ -256,7 +260,8 @@ CsrMatrix to_matrix(const std::vector<RatingTriple>& rows, std::int32_t n_users,
 }
 
 CsrMatrix to_age_matrix(const std::vector<RatingTriple>& rows, std::int32_t n_users, std::int32_t n_items) {
-  std::vector<std::int64_t> latest(static_cast<std::size_t>(n_users), std::numeric_limits<std::int64_t>::min());
+  std::vector<std::int64_t> latest(static_cast<std::size_t>(n_users),
+                                   std::numeric_limits<std::int64_t>::min());
   for (const RatingTriple& t : rows) {
     auto& l = latest[static_cast<std::size_t>(t.user)];
     l = std::max(l, t.timestamp);

@@ -308,7 +308,8 @@ void Svd::fit(const CsrMatrix& ratings, const FitContext& context) {
       for (int phase = 0; phase < kGroups; ++phase) {
 #pragma omp for schedule(dynamic, 1)
         for (int g = 0; g < kGroups; ++g) {
-          svd_epochs(blocks.part[g][(g + phase) % kGroups], 1, pu_, qi_, bu_.data(), bi_.data(), mu, biased_, rates);
+          svd_epochs(blocks.part[g][(g + phase) % kGroups], 1, pu_, qi_, bu_.data(), bi_.data(), mu, biased_,
+                     rates);
         }
       }
     }

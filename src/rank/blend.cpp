@@ -27,7 +27,8 @@ std::vector<std::int32_t> ranks_of(std::span<const float> scores) {
     return sa != sb ? sa > sb : a < b;
   });
   std::vector<std::int32_t> rank(scores.size());
-  for (std::size_t r = 0; r < order.size(); ++r) rank[static_cast<std::size_t>(order[r])] = static_cast<std::int32_t>(r);
+  for (std::size_t r = 0; r < order.size(); ++r)
+    rank[static_cast<std::size_t>(order[r])] = static_cast<std::int32_t>(r);
   return rank;
 }
 
@@ -54,13 +55,21 @@ void standardise(std::span<float> scores) {
 ModelInfo blend_model_info() {
   ModelInfo info;
   info.name = "blend";
-  info.description = "movie night's ranker: standardised ALS + ItemKNN + content + popularity, or reciprocal-rank fusion";
+  info.description =
+      "movie night's ranker: standardised ALS + ItemKNN + content + popularity, or reciprocal-rank fusion";
   info.params = {
       {"cf_weight", ParamType::kFloat, "1", 0, 1e6, {}, "blend: weight of ALS", {}},
       {"itemknn_weight", ParamType::kFloat, "0.25", 0, 1e6, {}, "blend: weight of ItemKNN", {}},
       {"content_weight", ParamType::kFloat, "0.4", 0, 1e6, {}, "blend: weight of the content profile", {}},
       {"pop_weight", ParamType::kFloat, "0", 0, 1e6, {}, "blend: weight of log popularity", {}},
-      {"fusion", ParamType::kChoice, "rrf", 0, 0, {"blend", "rrf"}, "reciprocal-rank fusion of cf and content, or weighted z-scores (blend)", {}},
+      {"fusion",
+       ParamType::kChoice,
+       "rrf",
+       0,
+       0,
+       {"blend", "rrf"},
+       "reciprocal-rank fusion of cf and content, or weighted z-scores (blend)",
+       {}},
       {"rrf_k", ParamType::kFloat, "60", 0, 1e9, {}, "rrf: rank offset", {}},
       {"rrf_cf", ParamType::kFloat, "0.6", 0, 1e6, {}, "rrf: weight of ALS", {}},
       {"rrf_content", ParamType::kFloat, "0.4", 0, 1e6, {}, "rrf: weight of content", {}},
@@ -69,7 +78,14 @@ ModelInfo blend_model_info() {
       {"alpha", ParamType::kFloat, "5", 1e-12, 1e12, {}, "ALS confidence scale", {}},
       {"iterations", ParamType::kInt, "15", 0, 100000, {}, "ALS iterations", {}},
       {"knn_k", ParamType::kInt, "100", 1, 1e9, {}, "ItemKNN neighbours per item", {}},
-      {"encoder", ParamType::kChoice, "tfidf", 0, 0, {"tfidf", "genres", "minilm"}, "content: text encoder", {}},
+      {"encoder",
+       ParamType::kChoice,
+       "tfidf",
+       0,
+       0,
+       {"tfidf", "genres", "minilm"},
+       "content: text encoder",
+       {}},
       {"seed", ParamType::kInt, "0", 0, 4294967295.0, {}, "seed of ALS and the text encoder", {}},
   };
   info.stochastic = true;
@@ -83,9 +99,11 @@ BlendModel::BlendModel(Params params) : Recommender(std::move(params)) {
   const Params& p = params_;
   cf_ = make_model("als:factors=" + std::to_string(p.get_int("factors")) + ",regularization=" +
                    number(p.get_float("regularization")) + ",alpha=" + number(p.get_float("alpha")) +
-                   ",iterations=" + std::to_string(p.get_int("iterations")) + ",seed=" + std::to_string(p.get_int("seed")));
+                   ",iterations=" + std::to_string(p.get_int("iterations")) +
+                   ",seed=" + std::to_string(p.get_int("seed")));
   itemknn_ = make_model("itemknn:sim=cosine,k=" + std::to_string(p.get_int("knn_k")));
-  auto content = make_model("content:encoder=" + p.get_choice("encoder") + ",seed=" + std::to_string(p.get_int("seed")));
+  auto content =
+      make_model("content:encoder=" + p.get_choice("encoder") + ",seed=" + std::to_string(p.get_int("seed")));
   content_.reset(static_cast<ContentModel*>(content.release()));
 }
 
@@ -107,17 +125,21 @@ BlendModel::Parts BlendModel::parts_for_user(std::int32_t user) const {
   const auto n = static_cast<std::size_t>(n_items_);
   const bool rrf = params_.get_choice("fusion") == "rrf";
   if (rrf || params_.get_float("cf_weight") > 0) cf_->score(user, (parts.cf.resize(n), parts.cf));
-  if (!rrf && params_.get_float("itemknn_weight") > 0) itemknn_->score(user, (parts.itemknn.resize(n), parts.itemknn));
-  if (rrf || params_.get_float("content_weight") > 0) content_->score(user, (parts.content.resize(n), parts.content));
+  if (!rrf && params_.get_float("itemknn_weight") > 0)
+    itemknn_->score(user, (parts.itemknn.resize(n), parts.itemknn));
+  if (rrf || params_.get_float("content_weight") > 0)
+    content_->score(user, (parts.content.resize(n), parts.content));
   if (!rrf && params_.get_float("pop_weight") > 0) parts.pop = pop_;
   return parts;
 }
 
-BlendModel::Parts BlendModel::parts_for_history(std::span<const std::int32_t> items, std::span<const float> values) const {
+BlendModel::Parts BlendModel::parts_for_history(std::span<const std::int32_t> items,
+                                                std::span<const float> values) const {
   Parts parts;
   const auto n = static_cast<std::size_t>(n_items_);
   const bool rrf = params_.get_choice("fusion") == "rrf";
-  if (rrf || params_.get_float("cf_weight") > 0) cf_->score_history(items, values, (parts.cf.resize(n), parts.cf));
+  if (rrf || params_.get_float("cf_weight") > 0)
+    cf_->score_history(items, values, (parts.cf.resize(n), parts.cf));
   if (!rrf && params_.get_float("itemknn_weight") > 0)
     itemknn_->score_history(items, values, (parts.itemknn.resize(n), parts.itemknn));
   if (rrf || params_.get_float("content_weight") > 0)
@@ -126,7 +148,8 @@ BlendModel::Parts BlendModel::parts_for_history(std::span<const std::int32_t> it
   return parts;
 }
 
-void BlendModel::fuse(const Parts& parts, std::span<float> out, std::span<const float> extra, double extra_weight) const {
+void BlendModel::fuse(const Parts& parts, std::span<float> out, std::span<const float> extra,
+                      double extra_weight) const {
   std::fill(out.begin(), out.end(), 0.0f);
   if (params_.get_choice("fusion") == "rrf") {
     const double k = params_.get_float("rrf_k");
@@ -181,8 +204,10 @@ void BlendModel::load(const std::filesystem::path& dir) {
   pop_ = load_npy(dir / "log_popularity.npy").as<float>();
   n_users_ = cf_->n_users();
   n_items_ = cf_->n_items();
-  if (itemknn_->n_items() != n_items_ || content_->n_items() != n_items_ || pop_.size() != static_cast<std::size_t>(n_items_)) {
-    throw Error(ErrorKind::kInvalidInput, dir.string() + ": the blend's parts disagree on the number of items");
+  if (itemknn_->n_items() != n_items_ || content_->n_items() != n_items_ ||
+      pop_.size() != static_cast<std::size_t>(n_items_)) {
+    throw Error(ErrorKind::kInvalidInput,
+                dir.string() + ": the blend's parts disagree on the number of items");
   }
 }
 

@@ -37,7 +37,8 @@ class BlendModel final : public Recommender {
   Parts parts_for_user(std::int32_t user) const;
   Parts parts_for_history(std::span<const std::int32_t> items, std::span<const float> values) const;
   // Fuses parts into out with the model's weights (and extra, e.g. a mood part, with its weight).
-  void fuse(const Parts& parts, std::span<float> out, std::span<const float> extra = {}, double extra_weight = 0) const;
+  void fuse(const Parts& parts, std::span<float> out, std::span<const float> extra = {},
+            double extra_weight = 0) const;
 
   const ContentModel& content() const { return *content_; }
   const Recommender& cf() const { return *cf_; }

@@ -13,10 +13,12 @@ const std::vector<std::string>& group_aggregations() {
   return names;
 }
 
-GroupRanking aggregate_group(const GroupInput& input, const std::string& method, double fair_share, std::size_t n) {
+GroupRanking aggregate_group(const GroupInput& input, const std::string& method, double fair_share,
+                             std::size_t n) {
   const auto& names = group_aggregations();
   if (std::find(names.begin(), names.end(), method) == names.end()) {
-    throw Error(ErrorKind::kInvalidInput, "unknown group aggregation '" + method + "'; known: average, least-misery, most-pleasure, fair");
+    throw Error(ErrorKind::kInvalidInput, "unknown group aggregation '" + method +
+                                              "'; known: average, least-misery, most-pleasure, fair");
   }
   const std::size_t people = input.scores.size();
   const std::size_t m = input.candidates.size();

@@ -17,14 +17,14 @@
 namespace mn {
 
 struct GroupInput {
-  std::vector<std::int32_t> candidates;       // catalog indices
-  std::vector<std::vector<float>> scores;     // per person, per candidate (-infinity: excluded)
+  std::vector<std::int32_t> candidates;    // catalog indices
+  std::vector<std::vector<float>> scores;  // per person, per candidate (-infinity: excluded)
 };
 
 struct GroupPick {
-  std::size_t candidate = 0;     // index into GroupInput::candidates
-  double score = 0;              // the aggregated utility when it was picked
-  std::vector<int> person_ranks; // 1-based rank in each person's own order
+  std::size_t candidate = 0;      // index into GroupInput::candidates
+  double score = 0;               // the aggregated utility when it was picked
+  std::vector<int> person_ranks;  // 1-based rank in each person's own order
 };
 
 struct GroupRanking {
@@ -36,6 +36,7 @@ const std::vector<std::string>& group_aggregations();
 
 // The n best candidates for the group (fewer when fewer exist). Throws kInvalidInput for an unknown
 // method or mismatched sizes.
-GroupRanking aggregate_group(const GroupInput& input, const std::string& method, double fair_share, std::size_t n);
+GroupRanking aggregate_group(const GroupInput& input, const std::string& method, double fair_share,
+                             std::size_t n);
 
 }  // namespace mn

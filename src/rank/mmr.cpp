@@ -89,8 +89,9 @@ DiversityReport diversity_report(const std::vector<float>& vectors, std::size_t 
   return r;
 }
 
-std::vector<std::size_t> pair_double_features(const std::vector<std::size_t>& picks, const std::vector<float>& vectors,
-                                              std::size_t dim, const std::vector<std::vector<std::string>>& genres) {
+std::vector<std::size_t> pair_double_features(const std::vector<std::size_t>& picks,
+                                              const std::vector<float>& vectors, std::size_t dim,
+                                              const std::vector<std::vector<std::string>>& genres) {
   std::vector<std::size_t> out;
   std::vector<char> used(picks.size(), 0);
   for (std::size_t a = 0; a < picks.size(); ++a) {
@@ -101,7 +102,8 @@ std::vector<std::size_t> pair_double_features(const std::vector<std::size_t>& pi
     double best_value = -std::numeric_limits<double>::infinity();
     for (std::size_t b = a + 1; b < picks.size(); ++b) {
       if (used[b]) continue;
-      const double value = cosine(vectors, dim, picks[a], picks[b]) + 0.5 * (1.0 - jaccard(genres[picks[a]], genres[picks[b]]));
+      const double value = cosine(vectors, dim, picks[a], picks[b]) +
+                           0.5 * (1.0 - jaccard(genres[picks[a]], genres[picks[b]]));
       if (value > best_value) {
         best_value = value;
         best = b;

@@ -27,7 +27,8 @@ DiversityReport diversity_report(const std::vector<float>& vectors, std::size_t 
 
 // Reorders picks into back-to-back pairs: each unpaired pick, best first, takes the partner that
 // shares its mood (content cosine) while bringing other genres (1 - genre Jaccard), weighed 1 : 0.5.
-std::vector<std::size_t> pair_double_features(const std::vector<std::size_t>& picks, const std::vector<float>& vectors,
-                                              std::size_t dim, const std::vector<std::vector<std::string>>& genres);
+std::vector<std::size_t> pair_double_features(const std::vector<std::size_t>& picks,
+                                              const std::vector<float>& vectors, std::size_t dim,
+                                              const std::vector<std::vector<std::string>>& genres);
 
 }  // namespace mn

@@ -24,11 +24,12 @@
 namespace mn {
 
 TitleNotFound::TitleNotFound(std::string query, std::vector<std::string> suggestions)
-    : Error(ErrorKind::kNotFound, [&] {
-        std::string s;
-        for (const auto& t : suggestions) s += (s.empty() ? "" : "; ") + t;
-        return "no movie matches \"" + query + "\"; did you mean: " + s;
-      }()),
+    : Error(ErrorKind::kNotFound,
+            [&] {
+              std::string s;
+              for (const auto& t : suggestions) s += (s.empty() ? "" : "; ") + t;
+              return "no movie matches \"" + query + "\"; did you mean: " + s;
+            }()),
       query_(std::move(query)),
       suggestions_(std::move(suggestions)) {}
 
@@ -42,18 +43,21 @@ double get_number(const nlohmann::json& j, const std::string& key, double lo, do
   if (!j.is_number()) throw Error(ErrorKind::kInvalidInput, "option '" + key + "' must be a number");
   const double v = j.get<double>();
   if (!(v >= lo && v <= hi)) {
-    throw Error(ErrorKind::kInvalidInput, "option '" + key + "' must be between " + std::to_string(lo) + " and " + std::to_string(hi));
+    throw Error(ErrorKind::kInvalidInput,
+                "option '" + key + "' must be between " + std::to_string(lo) + " and " + std::to_string(hi));
   }
   return v;
 }
 
-std::string get_choice(const nlohmann::json& j, const std::string& key, const std::vector<std::string>& choices) {
+std::string get_choice(const nlohmann::json& j, const std::string& key,
+                       const std::vector<std::string>& choices) {
   if (!j.is_string()) throw Error(ErrorKind::kInvalidInput, "option '" + key + "' must be a string");
   const std::string v = j.get<std::string>();
   if (std::find(choices.begin(), choices.end(), v) == choices.end()) {
     std::string list;
     for (const auto& c : choices) list += (list.empty() ? "" : ", ") + c;
-    throw Error(ErrorKind::kInvalidInput, "option '" + key + "' must be one of " + list + ", not '" + v + "'");
+    throw Error(ErrorKind::kInvalidInput,
+                "option '" + key + "' must be one of " + list + ", not '" + v + "'");
   }
   return v;
 }
@@ -73,21 +77,32 @@ NightOptions NightOptions::from_json(const nlohmann::json& j) {
       if (!value.is_object()) throw Error(ErrorKind::kInvalidInput, "option 'weights' must be an object");
       for (const auto& [w, v] : value.items()) {
         const double x = get_number(v, "weights." + w, 0, 1000);
-        if (w == "cf") o.w_cf = x;
-        else if (w == "itemknn") o.w_itemknn = x;
-        else if (w == "content") o.w_content = x;
-        else if (w == "mood") o.w_mood = x;
-        else if (w == "pop") o.w_pop = x;
-        else throw Error(ErrorKind::kInvalidInput, "unknown weight '" + w + "'; known: cf, itemknn, content, mood, pop");
+        if (w == "cf")
+          o.w_cf = x;
+        else if (w == "itemknn")
+          o.w_itemknn = x;
+        else if (w == "content")
+          o.w_content = x;
+        else if (w == "mood")
+          o.w_mood = x;
+        else if (w == "pop")
+          o.w_pop = x;
+        else
+          throw Error(ErrorKind::kInvalidInput,
+                      "unknown weight '" + w + "'; known: cf, itemknn, content, mood, pop");
       }
     } else if (key == "rrf") {
       if (!value.is_object()) throw Error(ErrorKind::kInvalidInput, "option 'rrf' must be an object");
       for (const auto& [w, v] : value.items()) {
         const double x = get_number(v, "rrf." + w, 0, 1e6);
-        if (w == "cf") o.rrf_cf = x;
-        else if (w == "content") o.rrf_content = x;
-        else if (w == "k") o.rrf_k = x;
-        else throw Error(ErrorKind::kInvalidInput, "unknown rrf setting '" + w + "'; known: cf, content, k");
+        if (w == "cf")
+          o.rrf_cf = x;
+        else if (w == "content")
+          o.rrf_content = x;
+        else if (w == "k")
+          o.rrf_k = x;
+        else
+          throw Error(ErrorKind::kInvalidInput, "unknown rrf setting '" + w + "'; known: cf, content, k");
       }
     } else if (key == "aggregation") {
       o.aggregation = get_choice(value, key, group_aggregations());
@@ -102,8 +117,9 @@ NightOptions NightOptions::from_json(const nlohmann::json& j) {
       o.snacks = value.get<bool>();
     } else {
       throw Error(ErrorKind::kInvalidInput,
-                  "unknown option '" + key + "'; known: candidates, fusion, weights, rrf, aggregation, fair_share, "
-                  "mmr_lambda, max_snack_minutes, snacks");
+                  "unknown option '" + key +
+                      "'; known: candidates, fusion, weights, rrf, aggregation, fair_share, "
+                      "mmr_lambda, max_snack_minutes, snacks");
     }
   }
   return o;
@@ -112,7 +128,8 @@ NightOptions NightOptions::from_json(const nlohmann::json& j) {
 nlohmann::json NightOptions::to_json() const {
   return {{"candidates", candidates},
           {"fusion", fusion},
-          {"weights", {{"cf", w_cf}, {"itemknn", w_itemknn}, {"content", w_content}, {"mood", w_mood}, {"pop", w_pop}}},
+          {"weights",
+           {{"cf", w_cf}, {"itemknn", w_itemknn}, {"content", w_content}, {"mood", w_mood}, {"pop", w_pop}}},
           {"rrf", {{"cf", rrf_cf}, {"content", rrf_content}, {"k", rrf_k}}},
           {"aggregation", aggregation},
           {"fair_share", fair_share},
@@ -129,7 +146,7 @@ struct NightPlanner::Impl {
   std::unique_ptr<BlendModel> blend;
   std::vector<float> mean_rating;
   std::vector<std::int32_t> rating_count;
-  std::unique_ptr<SnackPairer> snacks;          // with the default snack options
+  std::unique_ptr<SnackPairer> snacks;  // with the default snack options
   std::unique_ptr<EmbeddingCache> cache;
 
   explicit Impl(const Dataset& d, const PlannerOptions& o) : dataset(d), options(o), titles(d.catalog) {}
@@ -148,7 +165,8 @@ CsrMatrix positive_matrix(const Dataset& d) {
   std::vector<RatingTriple> rows;
   const Interactions& x = d.ratings;
   for (std::int32_t u = 0; u < x.n_users(); ++u) {
-    for (auto p = x.user_ptr[static_cast<std::size_t>(u)]; p < x.user_ptr[static_cast<std::size_t>(u) + 1]; ++p) {
+    for (auto p = x.user_ptr[static_cast<std::size_t>(u)]; p < x.user_ptr[static_cast<std::size_t>(u) + 1];
+         ++p) {
       const auto i = static_cast<std::size_t>(p);
       if (x.ratings[i] >= 4.0f) rows.push_back({u, x.items[i], x.ratings[i], x.timestamps[i]});
     }
@@ -163,7 +181,8 @@ const char* const kBlendSpec = "blend";
 NightPlanner::NightPlanner(const Dataset& dataset, const PlannerOptions& options)
     : impl_(std::make_unique<Impl>(dataset, options)) {
   Impl& m = *impl_;
-  if (dataset.ratings.nnz() == 0) throw Error(ErrorKind::kInvalidInput, "movie night needs ratings: the data has none");
+  if (dataset.ratings.nnz() == 0)
+    throw Error(ErrorKind::kInvalidInput, "movie night needs ratings: the data has none");
   std::vector<float> counts(static_cast<std::size_t>(dataset.catalog.size()), 0.0f);
   m.mean_rating.assign(counts.size(), 0.0f);
   m.rating_count.assign(counts.size(), 0);
@@ -173,7 +192,8 @@ NightPlanner::NightPlanner(const Dataset& dataset, const PlannerOptions& options
     const auto begin = dataset.ratings.item_ptr[p], end = dataset.ratings.item_ptr[p + 1];
     double sum = 0;
     for (auto q = begin; q < end; ++q) {
-      sum += dataset.ratings.ratings[static_cast<std::size_t>(dataset.ratings.csr_pos[static_cast<std::size_t>(q)])];
+      sum += dataset.ratings
+                 .ratings[static_cast<std::size_t>(dataset.ratings.csr_pos[static_cast<std::size_t>(q)])];
     }
     m.rating_count[p] = static_cast<std::int32_t>(end - begin);
     m.mean_rating[p] = end > begin ? static_cast<float>(sum / static_cast<double>(end - begin)) : 0.0f;
@@ -183,13 +203,16 @@ NightPlanner::NightPlanner(const Dataset& dataset, const PlannerOptions& options
   m.positives = positive_matrix(dataset);
 
   // Models: loaded from --models, else from the cache keyed by data and configuration, else fitted.
-  const std::filesystem::path cache_root = options.cache_dir.empty() ? EmbeddingCache::default_dir() : std::filesystem::path(options.cache_dir);
+  const std::filesystem::path cache_root =
+      options.cache_dir.empty() ? EmbeddingCache::default_dir() : std::filesystem::path(options.cache_dir);
   std::filesystem::path model_dir;
   if (!options.models_dir.empty()) {
     model_dir = std::filesystem::path(options.models_dir) / "blend";
     if (!std::filesystem::exists(model_dir / "manifest.json")) model_dir = options.models_dir;
   } else {
-    model_dir = cache_root / ("night-" + hex64(hash_combine(dataset.fingerprint, hash64(std::string(kBlendSpec) + MOVIENIGHT_VERSION))));
+    model_dir =
+        cache_root / ("night-" + hex64(hash_combine(dataset.fingerprint,
+                                                    hash64(std::string(kBlendSpec) + MOVIENIGHT_VERSION))));
   }
   bool loaded = false;
   if (std::filesystem::exists(model_dir / "manifest.json")) {
@@ -206,11 +229,16 @@ NightPlanner::NightPlanner(const Dataset& dataset, const PlannerOptions& options
   }
   if (!loaded) {
     if (!options.models_dir.empty()) {
-      throw Error(ErrorKind::kInvalidInput, options.models_dir + ": no blend model for this data (write one with `movienight fit --model blend --out DIR`)");
+      throw Error(
+          ErrorKind::kInvalidInput,
+          options.models_dir +
+              ": no blend model for this data (write one with `movienight fit --model blend --out DIR`)");
     }
     const auto t0 = std::chrono::steady_clock::now();
     const bool say = options.show_progress && !Progress::quiet();
-    if (say) std::fprintf(stderr, "fitting the movie-night models (ALS, ItemKNN, content) on %lld positives...\n", static_cast<long long>(m.positives.nnz()));
+    if (say)
+      std::fprintf(stderr, "fitting the movie-night models (ALS, ItemKNN, content) on %lld positives...\n",
+                   static_cast<long long>(m.positives.nnz()));
     auto model = make_model(kBlendSpec);
     FitContext ctx;
     ctx.threads = options.threads;
@@ -220,9 +248,11 @@ NightPlanner::NightPlanner(const Dataset& dataset, const PlannerOptions& options
     try {
       save_model(*m.blend, model_dir, {hex64(dataset.fingerprint), {}});
     } catch (const std::exception& e) {
-      std::fprintf(stderr, "warning: could not cache the models in %s: %s\n", model_dir.string().c_str(), e.what());
+      std::fprintf(stderr, "warning: could not cache the models in %s: %s\n", model_dir.string().c_str(),
+                   e.what());
     }
-    if (say) std::fprintf(stderr, "fitted in %.1f s; cached in %s\n", seconds_since(t0), model_dir.string().c_str());
+    if (say)
+      std::fprintf(stderr, "fitted in %.1f s; cached in %s\n", seconds_since(t0), model_dir.string().c_str());
   }
   if (dataset.recipes.size() > 0) {
     m.cache = std::make_unique<EmbeddingCache>(cache_root);
@@ -245,9 +275,9 @@ namespace {
 
 struct Resolved {
   std::string name;
-  std::int32_t user = -1;               // dense user, or -1
-  std::vector<std::int32_t> likes;      // what the person is known to like (named, or top-rated)
-  std::vector<std::int32_t> named;      // likes and dislikes as named
+  std::int32_t user = -1;           // dense user, or -1
+  std::vector<std::int32_t> likes;  // what the person is known to like (named, or top-rated)
+  std::vector<std::int32_t> named;  // likes and dislikes as named
   std::vector<std::int32_t> dislikes;
 };
 
@@ -265,11 +295,13 @@ NightResult NightPlanner::plan(const NightRequest& request) const {
   const Impl& m = *impl_;
   const Dataset& d = m.dataset;
   const NightOptions& o = request.options;
-  if (request.people.empty()) throw Error(ErrorKind::kInvalidInput, "give at least one person (a user id or liked titles)");
+  if (request.people.empty())
+    throw Error(ErrorKind::kInvalidInput, "give at least one person (a user id or liked titles)");
   if (request.people.size() > static_cast<std::size_t>(kMaxPeople)) {
     throw Error(ErrorKind::kInvalidInput, "at most 8 people, not " + std::to_string(request.people.size()));
   }
-  if (request.k < 1 || request.k > 100) throw Error(ErrorKind::kInvalidInput, "k must be between 1 and 100, not " + std::to_string(request.k));
+  if (request.k < 1 || request.k > 100)
+    throw Error(ErrorKind::kInvalidInput, "k must be between 1 and 100, not " + std::to_string(request.k));
   const std::int32_t n_items = d.catalog.size();
   NightResult result;
 
@@ -289,11 +321,14 @@ NightResult NightPlanner::plan(const NightRequest& request) const {
     for (const auto& t : in.likes) r.likes.push_back(resolve(m.titles, t));
     for (const auto& t : in.dislikes) r.dislikes.push_back(resolve(m.titles, t));
     if (r.user < 0 && r.likes.empty()) {
-      throw Error(ErrorKind::kInvalidInput, "person " + std::to_string(p + 1) + " needs a user id or at least one liked title");
+      throw Error(ErrorKind::kInvalidInput,
+                  "person " + std::to_string(p + 1) + " needs a user id or at least one liked title");
     }
     r.named = r.likes;
     r.named.insert(r.named.end(), r.dislikes.begin(), r.dislikes.end());
-    r.name = !in.name.empty() ? in.name : in.user_id >= 0 ? "user " + std::to_string(in.user_id) : "person " + std::to_string(p + 1);
+    r.name = !in.name.empty()  ? in.name
+             : in.user_id >= 0 ? "user " + std::to_string(in.user_id)
+                               : "person " + std::to_string(p + 1);
     people.push_back(std::move(r));
   }
   // Names key per_user_rank in the JSON: two people never share one.
@@ -330,7 +365,8 @@ NightResult NightPlanner::plan(const NightRequest& request) const {
     mood_vector.assign(static_cast<std::size_t>(enc.dim()), 0.0f);
     if (!text.empty()) enc.encode(std::span<const std::string>(&text, 1), mood_vector.data());
     if (std::all_of(mood_vector.begin(), mood_vector.end(), [](float v) { return v == 0; })) {
-      result.notes.push_back("mood \"" + request.mood + "\" not understood; ranking without it (known moods: cozy, romantic, "
+      result.notes.push_back("mood \"" + request.mood +
+                             "\" not understood; ranking without it (known moods: cozy, romantic, "
                              "funny, scary, tense, mind-bending, feel-good, family, epic, sad, action)");
       mood_vector.clear();
     } else {
@@ -341,7 +377,8 @@ NightResult NightPlanner::plan(const NightRequest& request) const {
 
   // 2. Each person's scores: the blend of their parts, the mood, minus what they dislike.
   const BlendModel& blend = *m.blend;
-  std::vector<std::vector<float>> person_scores(people.size(), std::vector<float>(static_cast<std::size_t>(n_items)));
+  std::vector<std::vector<float>> person_scores(people.size(),
+                                                std::vector<float>(static_cast<std::size_t>(n_items)));
   for (std::size_t p = 0; p < people.size(); ++p) {
     const Resolved& r = people[p];
     BlendModel::Parts parts;
@@ -367,7 +404,8 @@ NightResult NightPlanner::plan(const NightRequest& request) const {
         if (blocked[i]) s[i] = kExcluded;
       }
       standardise(s);
-      for (std::size_t i = 0; i < out.size(); ++i) out[i] += static_cast<float>(w) * (std::isfinite(s[i]) ? s[i] : 0.0f);
+      for (std::size_t i = 0; i < out.size(); ++i)
+        out[i] += static_cast<float>(w) * (std::isfinite(s[i]) ? s[i] : 0.0f);
     };
     if (o.fusion == "rrf") {
       // Reciprocal-rank fusion of cf and content (and the mood as a third list).
@@ -384,8 +422,10 @@ NightResult NightPlanner::plan(const NightRequest& request) const {
           const float sa = s[static_cast<std::size_t>(a)], sb = s[static_cast<std::size_t>(b)];
           return sa != sb ? sa > sb : a < b;
         };
-        const std::size_t depth = std::min(order.size(), static_cast<std::size_t>(std::max(1000, 3 * o.candidates)));
-        std::nth_element(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(depth), order.end(), better);
+        const std::size_t depth =
+            std::min(order.size(), static_cast<std::size_t>(std::max(1000, 3 * o.candidates)));
+        std::nth_element(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(depth), order.end(),
+                         better);
         std::sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(depth), better);
         for (std::size_t pos = 0; pos < order.size(); ++pos) {
           const double rank = static_cast<double>(std::min(pos, depth));
@@ -420,7 +460,8 @@ NightResult NightPlanner::plan(const NightRequest& request) const {
     for (const auto& c : top_k(s, o.candidates)) candidate_set.insert(c.item);
   }
   const std::vector<std::int32_t> candidates(candidate_set.begin(), candidate_set.end());
-  if (candidates.empty()) throw Error(ErrorKind::kInvalidInput, "nothing left to recommend: every movie is rated or named");
+  if (candidates.empty())
+    throw Error(ErrorKind::kInvalidInput, "nothing left to recommend: every movie is rated or named");
 
   // 3. The group.
   GroupInput group;
@@ -431,7 +472,8 @@ NightResult NightPlanner::plan(const NightRequest& request) const {
     for (const std::int32_t i : candidates) c.push_back(s[static_cast<std::size_t>(i)]);
     group.scores.push_back(std::move(c));
   }
-  const GroupRanking ranking = aggregate_group(group, o.aggregation, o.fair_share, std::max(request.k * 5, 50));
+  const GroupRanking ranking =
+      aggregate_group(group, o.aggregation, o.fair_share, std::max(request.k * 5, 50));
 
   // 4. Diversity over the aggregated pool.
   const auto dim = static_cast<std::size_t>(m.content().dim());
@@ -444,9 +486,11 @@ NightResult NightPlanner::plan(const NightRequest& request) const {
   }
   std::vector<double> pool_scores;
   for (const auto& pick : ranking.order) pool_scores.push_back(pick.score);
-  const std::size_t want = request.double_feature ? static_cast<std::size_t>(request.k + request.k % 2) : static_cast<std::size_t>(request.k);
+  const std::size_t want = request.double_feature ? static_cast<std::size_t>(request.k + request.k % 2)
+                                                  : static_cast<std::size_t>(request.k);
   const MmrResult mmr = mmr_select(pool_scores, pool_vectors, dim, want, o.mmr_lambda);
-  result.diversity = diversity_report(pool_vectors, dim, pool_genres, mmr.selected, std::min(want, pool_scores.size()));
+  result.diversity =
+      diversity_report(pool_vectors, dim, pool_genres, mmr.selected, std::min(want, pool_scores.size()));
   std::vector<std::size_t> chosen = mmr.selected;
   if (request.double_feature) chosen = pair_double_features(chosen, pool_vectors, dim, pool_genres);
 
@@ -471,7 +515,8 @@ NightResult NightPlanner::plan(const NightRequest& request) const {
     }
     histories.push_back(std::move(h));
   }
-  ReasonContext rc{d.catalog, m.content().item_embeddings(), static_cast<int>(dim), m.mean_rating, m.rating_count, mood};
+  ReasonContext rc{
+      d.catalog, m.content().item_embeddings(), static_cast<int>(dim), m.mean_rating, m.rating_count, mood};
   std::vector<std::int32_t> picked_items;
   for (const std::size_t c : chosen) picked_items.push_back(candidates[ranking.order[c].candidate]);
   std::vector<SnackCandidate> snacks;
@@ -492,7 +537,8 @@ NightResult NightPlanner::plan(const NightRequest& request) const {
       }
     }
     if (o.max_snack_minutes > m.snacks->options().max_minutes) {
-      throw Error(ErrorKind::kInvalidInput, "max_snack_minutes: at most " + std::to_string(m.snacks->options().max_minutes));
+      throw Error(ErrorKind::kInvalidInput,
+                  "max_snack_minutes: at most " + std::to_string(m.snacks->options().max_minutes));
     }
     snacks = m.snacks->pair(vectors, n_snacks, mood_vector, mood.moods, o.max_snack_minutes);
   }
@@ -536,17 +582,15 @@ nlohmann::json NightPlanner::to_json(const NightResult& result) const {
     for (std::size_t k = 0; k < p.per_person_rank.size() && k < result.people.size(); ++k) {
       ranks[result.people[k]] = p.per_person_rank[k];
     }
-    nlohmann::json item = {{"movie", {{"id", movie.movie_id}, {"title", movie.title}, {"year", movie.year}, {"genres", movie.genres}}},
-                           {"score", p.score},
-                           {"why", p.why},
-                           {"per_user_rank", ranks}};
+    nlohmann::json item = {
+        {"movie",
+         {{"id", movie.movie_id}, {"title", movie.title}, {"year", movie.year}, {"genres", movie.genres}}},
+        {"score", p.score},
+        {"why", p.why},
+        {"per_user_rank", ranks}};
     if (p.has_snack) {
-      item["snack"] = {{"id", p.snack.id},
-                       {"name", p.snack.name},
-                       {"minutes", p.snack.minutes},
-                       {"tags", p.snack.tags},
-                       {"score", p.snack.score},
-                       {"summary", p.snack.summary}};
+      item["snack"] = {{"id", p.snack.id},     {"name", p.snack.name},   {"minutes", p.snack.minutes},
+                       {"tags", p.snack.tags}, {"score", p.snack.score}, {"summary", p.snack.summary}};
     } else {
       item["snack"] = nullptr;
     }
@@ -566,7 +610,8 @@ nlohmann::json NightPlanner::to_json(const NightResult& result) const {
 
 nlohmann::json NightPlanner::similar(const std::string& title, const std::string& mood_text, int k) const {
   const Impl& m = *impl_;
-  if (title.empty() && mood_text.empty()) throw Error(ErrorKind::kInvalidInput, "give a title, a mood or both");
+  if (title.empty() && mood_text.empty())
+    throw Error(ErrorKind::kInvalidInput, "give a title, a mood or both");
   if (k < 1 || k > 100) throw Error(ErrorKind::kInvalidInput, "k must be between 1 and 100");
   const auto dim = static_cast<std::size_t>(m.content().dim());
   std::vector<float> query(dim, 0.0f);
@@ -593,9 +638,16 @@ nlohmann::json NightPlanner::similar(const std::string& title, const std::string
   nlohmann::json results = nlohmann::json::array();
   for (const Neighbor& n : m.content().index().search(query, k, exclude)) {
     const Movie& mv = m.dataset.catalog[static_cast<std::int32_t>(n.id)];
-    results.push_back({{"id", mv.movie_id}, {"title", mv.title}, {"year", mv.year}, {"genres", mv.genres}, {"score", n.score}});
+    results.push_back({{"id", mv.movie_id},
+                       {"title", mv.title},
+                       {"year", mv.year},
+                       {"genres", mv.genres},
+                       {"score", n.score}});
   }
-  return {{"query", {{"title", movie >= 0 ? m.dataset.catalog[movie].title : ""}, {"mood", mood_text}, {"moods", mood.moods}}},
+  return {{"query",
+           {{"title", movie >= 0 ? m.dataset.catalog[movie].title : ""},
+            {"mood", mood_text},
+            {"moods", mood.moods}}},
           {"results", results}};
 }
 

@@ -34,14 +34,14 @@ class TitleNotFound : public Error {
 // for the rest (HTTP 400).
 
 struct Person {
-  std::string name;             // shown in reasons; default "user 12" or "person 2"
-  std::int64_t user_id = -1;    // a userId of the data, or -1
+  std::string name;                   // shown in reasons; default "user 12" or "person 2"
+  std::int64_t user_id = -1;          // a userId of the data, or -1
   std::vector<std::string> likes;     // titles as typed (fuzzy lookup)
   std::vector<std::string> dislikes;  // titles as typed
 };
 
 struct NightOptions {
-  int candidates = 300;  // top-N per source and person
+  int candidates = 300;        // top-N per source and person
   std::string fusion = "rrf";  // rrf | blend (the better on loo validation: rrf)
   // blend weights of the standardised per-person scores; w_mood is also the mood list's rrf weight
   double w_cf = 1.0, w_itemknn = 0.25, w_content = 0.4, w_mood = 0.5, w_pop = 0.0;
@@ -59,10 +59,10 @@ struct NightOptions {
 };
 
 struct NightRequest {
-  std::vector<Person> people;  // 2..8 (1 is accepted: a solo night)
-  std::string mood;            // may be empty
-  int k = 10;                  // 1..100
-  bool double_feature = false; // k/2 pairs of movies, one snack per pair
+  std::vector<Person> people;   // 2..8 (1 is accepted: a solo night)
+  std::string mood;             // may be empty
+  int k = 10;                   // 1..100
+  bool double_feature = false;  // k/2 pairs of movies, one snack per pair
   NightOptions options;
 };
 
@@ -78,8 +78,8 @@ struct SnackPick {
 struct NightPick {
   std::int32_t item = -1;  // catalog index
   double score = 0;
-  std::vector<std::string> why;        // short facts: "Alice liked Toy Story (1995)", "shared genres: ..."
-  std::vector<int> per_person_rank;    // 1-based rank in each person's own list (people order)
+  std::vector<std::string> why;      // short facts: "Alice liked Toy Story (1995)", "shared genres: ..."
+  std::vector<int> per_person_rank;  // 1-based rank in each person's own list (people order)
   bool has_snack = false;
   SnackPick snack;
 };
@@ -94,7 +94,7 @@ struct NightResult {
   std::vector<std::string> moods;   // recognised lexicon moods
   std::vector<NightPick> items;     // k picks, best first (double feature: pairs are adjacent)
   DiversityReport diversity;
-  std::vector<std::string> notes;   // stated fallbacks, e.g. "mood words not understood: xyz"
+  std::vector<std::string> notes;  // stated fallbacks, e.g. "mood words not understood: xyz"
   double took_ms = 0;
 };
 

@@ -19,7 +19,8 @@ float cosine(const ReasonContext& c, std::int32_t a, std::int32_t b) {
 }
 
 // Entries of `mine` whose normalised form is in `theirs`, in mine's order, at most `limit`.
-std::vector<std::string> shared(const std::vector<std::string>& mine, const std::vector<std::string>& theirs, std::size_t limit) {
+std::vector<std::string> shared(const std::vector<std::string>& mine, const std::vector<std::string>& theirs,
+                                std::size_t limit) {
   std::set<std::string> other;
   for (const auto& t : theirs) other.insert(normalize_phrase(t));
   std::vector<std::string> out;
@@ -38,7 +39,8 @@ std::string join(const std::vector<std::string>& items, const std::string& sep =
 
 }  // namespace
 
-std::vector<std::string> explain(const ReasonContext& c, std::int32_t item, const std::vector<PersonHistory>& people) {
+std::vector<std::string> explain(const ReasonContext& c, std::int32_t item,
+                                 const std::vector<PersonHistory>& people) {
   std::vector<std::string> why;
   const Movie& movie = c.catalog[item];
 
@@ -67,8 +69,10 @@ std::vector<std::string> explain(const ReasonContext& c, std::int32_t item, cons
     std::string line = "because ";
     for (std::size_t k = 0; k < becauses.size(); ++k) {
       line += becauses[k];
-      if (k + 2 < becauses.size()) line += ", ";
-      else if (k + 2 == becauses.size()) line += " and ";
+      if (k + 2 < becauses.size())
+        line += ", ";
+      else if (k + 2 == becauses.size())
+        line += " and ";
     }
     why.push_back(line);
   }
@@ -76,10 +80,14 @@ std::vector<std::string> explain(const ReasonContext& c, std::int32_t item, cons
   // What it shares with the nearest liked movie.
   if (nearest >= 0) {
     const Movie& other = c.catalog[nearest];
-    if (const auto d = shared(movie.directors, other.directors, 2); !d.empty()) why.push_back("same director: " + join(d));
-    if (const auto cast = shared(movie.cast, other.cast, 3); !cast.empty()) why.push_back("also starring " + join(cast));
-    if (const auto g = shared(movie.genres, other.genres, 4); !g.empty()) why.push_back("shared genres: " + join(g));
-    if (const auto k = shared(movie.keywords, other.keywords, 3); !k.empty()) why.push_back("also about " + join(k));
+    if (const auto d = shared(movie.directors, other.directors, 2); !d.empty())
+      why.push_back("same director: " + join(d));
+    if (const auto cast = shared(movie.cast, other.cast, 3); !cast.empty())
+      why.push_back("also starring " + join(cast));
+    if (const auto g = shared(movie.genres, other.genres, 4); !g.empty())
+      why.push_back("shared genres: " + join(g));
+    if (const auto k = shared(movie.keywords, other.keywords, 3); !k.empty())
+      why.push_back("also about " + join(k));
   }
 
   // The mood's lexicon terms it carries (genres, keywords, tags).
@@ -100,7 +108,8 @@ std::vector<std::string> explain(const ReasonContext& c, std::int32_t item, cons
   const auto p = static_cast<std::size_t>(item);
   if (p < c.rating_count.size() && c.rating_count[p] >= 3) {
     char buf[96];
-    std::snprintf(buf, sizeof buf, "rated %.1f/5 by %d people", static_cast<double>(c.mean_rating[p]), c.rating_count[p]);
+    std::snprintf(buf, sizeof buf, "rated %.1f/5 by %d people", static_cast<double>(c.mean_rating[p]),
+                  c.rating_count[p]);
     why.push_back(buf);
   }
   return why;

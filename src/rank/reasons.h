@@ -21,7 +21,7 @@ struct ReasonContext {
   const Catalog& catalog;
   const std::vector<float>& embeddings;  // catalog size x dim, unit rows
   int dim;
-  const std::vector<float>& mean_rating;         // per item, 0 when unrated
+  const std::vector<float>& mean_rating;          // per item, 0 when unrated
   const std::vector<std::int32_t>& rating_count;  // per item
   const MoodExpansion& mood;
 };
@@ -29,6 +29,7 @@ struct ReasonContext {
 // The nearest-liked threshold: below this cosine a liked movie is not called a reason.
 inline constexpr float kReasonMinCosine = 0.2f;
 
-std::vector<std::string> explain(const ReasonContext& context, std::int32_t item, const std::vector<PersonHistory>& people);
+std::vector<std::string> explain(const ReasonContext& context, std::int32_t item,
+                                 const std::vector<PersonHistory>& people);
 
 }  // namespace mn

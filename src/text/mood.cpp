@@ -26,18 +26,21 @@ const std::vector<MoodEntry>& lexicon() {
        {"romantic", "romance", "love", "date night", "rom com", "romcom", "rom-com", "love story"},
        "romance, love, romantic comedy, wedding, relationship, falling in love, love triangle, new love"},
       {"funny",
-       {"funny", "comedy", "laugh", "laughs", "hilarious", "silly", "lighthearted", "light hearted", "rom com",
-        "romcom", "rom-com", "humor", "humour"},
+       {"funny", "comedy", "laugh", "laughs", "hilarious", "silly", "lighthearted", "light hearted",
+        "rom com", "romcom", "rom-com", "humor", "humour"},
        "comedy, funny, hilarious, humorous, witty, parody, spoof, satire, screwball"},
       {"scary",
        {"scary", "horror", "spooky", "creepy", "frightening", "terrifying", "halloween", "haunted"},
-       "horror, supernatural, ghost, ghosts, haunted house, demon, slasher, monster, zombie, vampire, creepy, scary"},
+       "horror, supernatural, ghost, ghosts, haunted house, demon, slasher, monster, zombie, vampire, "
+       "creepy, scary"},
       {"tense",
-       {"tense", "suspense", "suspenseful", "thriller", "gripping", "edge of my seat", "nail biting", "intense"},
-       "thriller, suspense, tense, crime, mystery, conspiracy, heist, investigation, paranoia, psychological, intense"},
+       {"tense", "suspense", "suspenseful", "thriller", "gripping", "edge of my seat", "nail biting",
+        "intense"},
+       "thriller, suspense, tense, crime, mystery, conspiracy, heist, investigation, paranoia, "
+       "psychological, intense"},
       {"mind-bending",
-       {"mind-bending", "mind bending", "mindbending", "mind blowing", "trippy", "twisty", "cerebral", "puzzle",
-        "weird", "surreal"},
+       {"mind-bending", "mind bending", "mindbending", "mind blowing", "trippy", "twisty", "cerebral",
+        "puzzle", "weird", "surreal"},
        "sci-fi, mystery, twist ending, mindfuck, surreal, psychological, time travel, dream, dreamlike, "
        "thought-provoking, cerebral, philosophical"},
       {"feel-good",
@@ -51,12 +54,15 @@ const std::vector<MoodEntry>& lexicon() {
        {"epic", "grand", "sweeping", "saga", "spectacle", "adventure"},
        "adventure, war, fantasy, epic, historical, battle, sword, imax, fantasy world, swashbuckler"},
       {"sad",
-       {"sad", "cry", "tearjerker", "tear jerker", "melancholy", "moving", "emotional", "heartbreaking", "weepy"},
-       "drama, tearjerker, sad, emotional, death, dying and death, grief, melancholy, heartbreaking, bittersweet, "
+       {"sad", "cry", "tearjerker", "tear jerker", "melancholy", "moving", "emotional", "heartbreaking",
+        "weepy"},
+       "drama, tearjerker, sad, emotional, death, dying and death, grief, melancholy, heartbreaking, "
+       "bittersweet, "
        "poignant, moving"},
       {"action",
        {"action", "explosions", "explosive", "adrenaline", "fight", "fights", "fast paced", "shoot em up"},
-       "action, adventure, martial arts, explosion, shootout, car chase, chase, fight, kung fu, superhero, hero"},
+       "action, adventure, martial arts, explosion, shootout, car chase, chase, fight, kung fu, superhero, "
+       "hero"},
   };
   return entries;
 }
@@ -79,8 +85,9 @@ bool find_phrase(const std::vector<std::string>& words, const std::vector<std::s
 // Words of a request that say nothing about the movie ("something tense for tonight").
 bool is_request_filler(const std::string& word) {
   static const std::vector<std::string> kFiller = {
-      "bit",   "feel",  "feeling", "film",    "films", "kind", "like",  "little", "maybe",   "mood",
-      "movie", "movies", "night",  "please", "pretty", "really", "something", "sort", "tonight", "want", "watch"};
+      "bit",    "feel",   "feeling",   "film",  "films",   "kind",  "like",
+      "little", "maybe",  "mood",      "movie", "movies",  "night", "please",
+      "pretty", "really", "something", "sort",  "tonight", "want",  "watch"};
   return std::find(kFiller.begin(), kFiller.end(), word) != kFiller.end();
 }
 
@@ -108,7 +115,8 @@ MoodExpansion expand_mood(std::string_view text) {
       out.moods.push_back(entry.name);
       for (const auto term : split(entry.expansion, ",")) {
         const std::string phrase = normalize_phrase(term);
-        if (phrase.empty() || std::find(out.terms.begin(), out.terms.end(), phrase) != out.terms.end()) continue;
+        if (phrase.empty() || std::find(out.terms.begin(), out.terms.end(), phrase) != out.terms.end())
+          continue;
         out.terms.push_back(phrase);
         out.query += (out.query.empty() ? "" : " ") + phrase;
       }
@@ -117,7 +125,8 @@ MoodExpansion expand_mood(std::string_view text) {
   // Words the lexicon did not explain ("christmas", "heist", "tom hanks") stay in the query;
   // stop words ("something", "a") go.
   for (std::size_t i = 0; i < words.size(); ++i) {
-    if (!used[i] && !is_stop_word(words[i]) && !is_request_filler(words[i])) out.query += (out.query.empty() ? "" : " ") + words[i];
+    if (!used[i] && !is_stop_word(words[i]) && !is_request_filler(words[i]))
+      out.query += (out.query.empty() ? "" : " ") + words[i];
   }
   return out;
 }

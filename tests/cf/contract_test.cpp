@@ -9,8 +9,8 @@
 
 #include <cmath>
 #include <cstdlib>
-#include <map>
 #include <limits>
+#include <map>
 #include <set>
 
 #include "cf/registry.h"
@@ -165,7 +165,8 @@ TEST_P(ModelContract, SimilarItemsExcludeTheItemAndShareItsParity) {
 }
 
 TEST_P(ModelContract, FoldInOfATrainingUserMatchesItsStoredScores) {
-  if (GetParam() == "normal" || GetParam() == "random") GTEST_SKIP() << GetParam() << " draws each (user, item) at random";
+  if (GetParam() == "normal" || GetParam() == "random")
+    GTEST_SKIP() << GetParam() << " draws each (user, item) at random";
   auto m = fitted(GetParam());
   const CsrMatrix seen = board(GetParam());
   for (std::int32_t u : {0, 1, 17, 48}) {

@@ -23,7 +23,10 @@ class NightCli : public ::testing::Test {
 
 TEST_F(NightCli, LikesAndAMoodPrintTenMoviesWithSnacks) {
   int status = -1;
-  const std::string out = run("night" + data() + "--like 'Toy Story' --like '1:Finding Nemo' --like Heat --names Alice,Bob --mood cozy", &status);
+  const std::string out =
+      run("night" + data() +
+              "--like 'Toy Story' --like '1:Finding Nemo' --like Heat --names Alice,Bob --mood cozy",
+          &status);
   ASSERT_EQ(status, 0) << out;
   EXPECT_NE(out.find("Movie night for Alice, Bob, mood \"cozy\""), std::string::npos) << out;
   EXPECT_NE(out.find("10. "), std::string::npos) << out;

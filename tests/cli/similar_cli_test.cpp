@@ -28,7 +28,8 @@ std::vector<std::string> result_lines(const std::string& out) {
   while (start < out.size()) {
     const std::size_t end = out.find('\n', start);
     std::string line = out.substr(start, end == std::string::npos ? std::string::npos : end - start);
-    if (line.size() > 4 && line[2] == '.' && std::isdigit(static_cast<unsigned char>(line[1]))) lines.push_back(line);
+    if (line.size() > 4 && line[2] == '.' && std::isdigit(static_cast<unsigned char>(line[1])))
+      lines.push_back(line);
     if (end == std::string::npos) break;
     start = end + 1;
   }
@@ -42,7 +43,8 @@ TEST_F(SimilarCli, ToyStory2IsInTheTopFiveOfToyStory) {
   const auto lines = result_lines(out);
   ASSERT_EQ(lines.size(), 10u) << out;
   bool found = false;
-  for (std::size_t r = 0; r < 5; ++r) found = found || lines[r].find("Toy Story 2 (1999)") != std::string::npos;
+  for (std::size_t r = 0; r < 5; ++r)
+    found = found || lines[r].find("Toy Story 2 (1999)") != std::string::npos;
   EXPECT_TRUE(found) << out;
   // The same from a lowercase title without its year, and the second run reads the cache.
   const std::string again = run("--title 'toy story' --k 10", &status);

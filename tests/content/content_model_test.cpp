@@ -20,8 +20,8 @@ class ContentOnRealData : public ::testing::Test {
   static void SetUpTestSuite() {
     cache_ = new test::TempDir();
     setenv("MOVIENIGHT_CACHE", cache_->path().c_str(), 1);
-    dataset_ = new Dataset(load_dataset({test::datasets_dir() / "ml-latest-small", test::datasets_dir() / "the-movies-dataset"},
-                                        {false}));
+    dataset_ = new Dataset(load_dataset(
+        {test::datasets_dir() / "ml-latest-small", test::datasets_dir() / "the-movies-dataset"}, {false}));
   }
   static void TearDownTestSuite() {
     delete dataset_;
@@ -29,7 +29,8 @@ class ContentOnRealData : public ::testing::Test {
     unsetenv("MOVIENIGHT_CACHE");
   }
 
-  static double ndcg10(const std::string& spec, const Split& split, const std::vector<RatingTriple>& fit_rows) {
+  static double ndcg10(const std::string& spec, const Split& split,
+                       const std::vector<RatingTriple>& fit_rows) {
     auto model = make_model(spec);
     FitContext ctx;
     ctx.catalog = &dataset_->catalog;
@@ -133,9 +134,13 @@ TEST(ContentToCfRidge, RecoversALinearMap) {
   std::vector<float> e(static_cast<std::size_t>(n * d)), q(static_cast<std::size_t>(n * f), 0.0f);
   std::vector<std::int32_t> rows;
   for (int i = 0; i < n; ++i) {
-    for (int a = 0; a < d; ++a) e[static_cast<std::size_t>(i * d + a)] = static_cast<float>(std::sin(i * 1.7 * (a + 1) + 0.3 * a));  // independent columns
+    for (int a = 0; a < d; ++a)
+      e[static_cast<std::size_t>(i * d + a)] =
+          static_cast<float>(std::sin(i * 1.7 * (a + 1) + 0.3 * a));  // independent columns
     for (int a = 0; a < d; ++a) {
-      for (int b = 0; b < f; ++b) q[static_cast<std::size_t>(i * f + b)] += e[static_cast<std::size_t>(i * d + a)] * w[static_cast<std::size_t>(a * f + b)];
+      for (int b = 0; b < f; ++b)
+        q[static_cast<std::size_t>(i * f + b)] +=
+            e[static_cast<std::size_t>(i * d + a)] * w[static_cast<std::size_t>(a * f + b)];
     }
     rows.push_back(i);
   }

@@ -170,11 +170,14 @@ TEST_F(SplitTest, ColdstartHidesTheMostPopularItemsFromTraining) {
   }
   // The hidden items are the most rated: the least rated cold item has at least as many ratings as
   // the most rated warm one.
-  const auto count = [&](std::size_t i) { return dataset_->ratings.item_ptr[i + 1] - dataset_->ratings.item_ptr[i]; };
+  const auto count = [&](std::size_t i) {
+    return dataset_->ratings.item_ptr[i + 1] - dataset_->ratings.item_ptr[i];
+  };
   std::int64_t least_cold = std::numeric_limits<std::int64_t>::max(), most_warm = 0;
   for (std::size_t i = 0; i < s.candidate.size(); ++i) {
     if (count(i) == 0) continue;
-    (s.candidate[i] ? least_cold = std::min(least_cold, count(i)) : most_warm = std::max(most_warm, count(i)));
+    (s.candidate[i] ? least_cold = std::min(least_cold, count(i))
+                    : most_warm = std::max(most_warm, count(i)));
   }
   EXPECT_GE(least_cold, most_warm);
   EXPECT_GT(s.test.size(), 10000u);

@@ -17,9 +17,10 @@ GroupInput disagreeing() {
   std::vector<float> a(11), b(11);
   for (int i = 0; i < 11; ++i) {
     a[static_cast<std::size_t>(i)] = i < 5 ? 10.0f - static_cast<float>(i) : static_cast<float>(-i);
-    b[static_cast<std::size_t>(i)] = i >= 5 && i < 10 ? 20.0f - static_cast<float>(i) : static_cast<float>(-i);
+    b[static_cast<std::size_t>(i)] =
+        i >= 5 && i < 10 ? 20.0f - static_cast<float>(i) : static_cast<float>(-i);
   }
-  a[10] = 5.5f;  // A's 6th
+  a[10] = 5.5f;   // A's 6th
   b[10] = 10.5f;  // B's 6th
   in.scores = {a, b};
   return in;

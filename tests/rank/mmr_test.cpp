@@ -6,9 +6,7 @@ namespace mn {
 namespace {
 
 // Items 0-2 are near-copies of one direction, 3 and 4 point elsewhere.
-std::vector<float> vectors() {
-  return {1, 0, 0,  0.99f, 0.141f, 0,  0.98f, 0.199f, 0,  0, 1, 0,  0, 0, 1};
-}
+std::vector<float> vectors() { return {1, 0, 0, 0.99f, 0.141f, 0, 0.98f, 0.199f, 0, 0, 1, 0, 0, 0, 1}; }
 
 TEST(Mmr, LambdaOneKeepsTheOrderAndLowerLambdaDiversifies) {
   const std::vector<double> relevance = {1.0, 0.95, 0.9, 0.5, 0.4};
@@ -19,7 +17,8 @@ TEST(Mmr, LambdaOneKeepsTheOrderAndLowerLambdaDiversifies) {
 }
 
 TEST(Mmr, DiversityReportComparesThePoolHeadWithThePicks) {
-  const std::vector<std::vector<std::string>> genres = {{"Comedy"}, {"Comedy"}, {"Comedy"}, {"Horror"}, {"Drama"}};
+  const std::vector<std::vector<std::string>> genres = {
+      {"Comedy"}, {"Comedy"}, {"Comedy"}, {"Horror"}, {"Drama"}};
   const DiversityReport r = diversity_report(vectors(), 3, genres, {0, 3, 4}, 3);
   EXPECT_GT(r.ils_before, 0.9);
   EXPECT_NEAR(r.ils_after, 0.0, 1e-6);
@@ -28,7 +27,8 @@ TEST(Mmr, DiversityReportComparesThePoolHeadWithThePicks) {
 }
 
 TEST(Mmr, DoubleFeaturesPairSimilarMoodsWithOtherGenres) {
-  const std::vector<std::vector<std::string>> genres = {{"Comedy"}, {"Comedy"}, {"Drama"}, {"Horror"}, {"Drama"}};
+  const std::vector<std::vector<std::string>> genres = {
+      {"Comedy"}, {"Comedy"}, {"Drama"}, {"Horror"}, {"Drama"}};
   const auto pairs = pair_double_features({0, 1, 2, 3}, vectors(), 3, genres);
   ASSERT_EQ(pairs.size(), 4u);
   EXPECT_EQ(pairs[0], 0u);
