@@ -19,5 +19,6 @@ void add_serve_command(CLI::App& app);
 void add_night_command(CLI::App& app);
 void add_eval_night_command(CLI::App& app);
 void add_export_command(CLI::App& app);
+void add_predict_command(CLI::App& app);
 
 }  // namespace mn::cli

@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
   mn::cli::add_night_command(app);
   mn::cli::add_eval_night_command(app);
   mn::cli::add_export_command(app);
+  mn::cli::add_predict_command(app);
 
   try {
     app.parse(argc, argv);
