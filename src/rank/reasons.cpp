@@ -18,6 +18,12 @@ float cosine(const ReasonContext& c, std::int32_t a, std::int32_t b) {
   return s;
 }
 
+// TMDB keywords about the production, not the story ("aftercreditsstinger", "woman director").
+bool is_production_keyword(const std::string& phrase) {
+  return phrase.find("stinger") != std::string::npos || phrase == "woman director" ||
+         phrase == "independent film" || phrase == "3d" || phrase == "sequel" || phrase == "remake";
+}
+
 // Entries of `mine` whose normalised form is in `theirs`, in mine's order, at most `limit`.
 std::vector<std::string> shared(const std::vector<std::string>& mine, const std::vector<std::string>& theirs,
                                 std::size_t limit) {
@@ -26,7 +32,8 @@ std::vector<std::string> shared(const std::vector<std::string>& mine, const std:
   std::vector<std::string> out;
   for (const auto& m : mine) {
     if (out.size() >= limit) break;
-    if (other.count(normalize_phrase(m)) > 0) out.push_back(m);
+    const std::string phrase = normalize_phrase(m);
+    if (other.count(phrase) > 0 && !is_production_keyword(phrase)) out.push_back(m);
   }
   return out;
 }
