@@ -12,6 +12,7 @@
 #include "cli/title_resolve.h"
 #include "content/catalog_encoding.h"
 #include "eval/split.h"
+#include "rank/blend.h"
 #include "explicit/rating_model.h"
 #include "text/mood.h"
 #include "util/error.h"
@@ -37,26 +38,8 @@ CsrMatrix fitting_matrix(const Dataset& d, double threshold, bool binary) {
   return to_matrix(rows, x.n_users(), d.catalog.size(), binary);
 }
 
-// z-scores over the items that can be recommended (finite scores); the others stay -infinity.
-void standardise(std::vector<float>& scores) {
-  double sum = 0, sq = 0;
-  std::size_t n = 0;
-  for (const float v : scores) {
-    if (!std::isfinite(v)) continue;
-    sum += v;
-    sq += static_cast<double>(v) * v;
-    ++n;
-  }
-  if (n == 0) return;
-  const double mean = sum / static_cast<double>(n);
-  const double sd = std::sqrt(std::max(1e-12, sq / static_cast<double>(n) - mean * mean));
-  for (float& v : scores) {
-    if (std::isfinite(v)) v = static_cast<float>((v - mean) / sd);
-  }
-}
-
 // Adds the mood: the catalog's text embeddings against the mood's query vector, both scores
-// standardised, blended with weight w on the mood.
+// standardised (z-scores over the items that can be recommended), blended with weight w on the mood.
 void blend_mood(const Dataset& d, const std::string& mood_text, double w, std::vector<float>& scores) {
   CatalogEncodingOptions eo;
   const CatalogEncoding enc = encode_catalog(d.catalog, eo);
