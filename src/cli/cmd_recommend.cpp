@@ -12,8 +12,8 @@
 #include "cli/title_resolve.h"
 #include "content/catalog_encoding.h"
 #include "eval/split.h"
-#include "rank/blend.h"
 #include "explicit/rating_model.h"
+#include "rank/blend.h"
 #include "text/mood.h"
 #include "util/error.h"
 #include "util/hash.h"
@@ -23,30 +23,14 @@
 namespace mn::cli {
 namespace {
 
-// Every rating >= threshold (binary), or every rating with its value.
-CsrMatrix fitting_matrix(const Dataset& d, double threshold, bool binary) {
-  std::vector<RatingTriple> rows;
-  const Interactions& x = d.ratings;
-  for (std::int32_t u = 0; u < x.n_users(); ++u) {
-    for (auto p = x.user_ptr[static_cast<std::size_t>(u)]; p < x.user_ptr[static_cast<std::size_t>(u) + 1];
-         ++p) {
-      const auto i = static_cast<std::size_t>(p);
-      if (!binary || x.ratings[i] >= threshold)
-        rows.push_back({u, x.items[i], x.ratings[i], x.timestamps[i]});
-    }
-  }
-  return to_matrix(rows, x.n_users(), d.catalog.size(), binary);
-}
-
 // Adds the mood: the catalog's text embeddings against the mood's query vector, both scores
 // standardised (z-scores over the items that can be recommended), blended with weight w on the mood.
 void blend_mood(const Dataset& d, const std::string& mood_text, double w, std::vector<float>& scores) {
   CatalogEncodingOptions eo;
   const CatalogEncoding enc = encode_catalog(d.catalog, eo);
   const MoodExpansion mood = expand_mood(mood_text);
-  std::vector<float> query(static_cast<std::size_t>(enc.dim));
-  enc.encoder->encode(std::span<const std::string>(&mood.query, 1), query.data());
-  if (std::all_of(query.begin(), query.end(), [](float v) { return v == 0; })) {
+  const std::vector<float> query = encode_mood(*enc.encoder, mood_text, mood);
+  if (query.empty()) {
     throw Error(ErrorKind::kInvalidInput,
                 "--mood \"" + mood_text +
                     "\": no word of it is known; try one of: cozy, "
@@ -99,7 +83,7 @@ void add_fit_command(CLI::App& app) {
     const bool binary = rating_model == nullptr && o->values != "rating";
     if (rating_model != nullptr && dataset.ratings.rating_max > dataset.ratings.rating_min)
       rating_model->set_rating_scale(dataset.ratings.rating_min, dataset.ratings.rating_max);
-    const CsrMatrix x = fitting_matrix(dataset, o->threshold, binary);
+    const CsrMatrix x = dataset_matrix(dataset, o->threshold, binary);
     FitContext ctx;
     ctx.threads = o->threads;
     ctx.show_progress = !Progress::quiet();

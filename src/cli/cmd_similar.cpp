@@ -106,13 +106,8 @@ void add_similar_command(CLI::App& app) {
     MoodExpansion mood;
     if (!o->mood.empty()) {
       mood = expand_mood(o->mood);
-      // MiniLM reads the words themselves; the other encoders read the lexicon's expansion.
-      const std::string text = o->encoder == "minilm" ? o->mood : mood.query;
-      std::vector<float> m(dim, 0.0f);
-      enc.encoder->encode(std::span<const std::string>(&text, 1), m.data());
-      double norm = 0;
-      for (const float x : m) norm += static_cast<double>(x) * x;
-      if (norm == 0) {
+      const std::vector<float> m = encode_mood(*enc.encoder, o->mood, mood);
+      if (m.empty()) {
         throw Error(ErrorKind::kInvalidInput,
                     "--mood \"" + o->mood + "\": no word of it is known to the " + o->encoder +
                         " encoder; try one of: cozy, romantic, funny, scary, tense, "

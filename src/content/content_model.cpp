@@ -5,6 +5,7 @@
 // Eigen's folder is not on the include path; its headers include each other relatively.
 #include <eigen3/Eigen/Dense>
 
+#include "cf/similarity.h"
 #include "content/catalog_encoding.h"
 #include "io/npy.h"
 #include "text/encoder_factory.h"
@@ -22,35 +23,6 @@ std::string float_text(float v) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%g", static_cast<double>(v));
   return buf;
-}
-
-void save_csr(const CsrMatrix& m, const std::filesystem::path& dir, const std::string& prefix) {
-  const std::int64_t shape[2] = {m.rows, m.cols};
-  save_npy(dir / (prefix + "_shape.npy"), shape, {2});
-  save_npy(dir / (prefix + "_indptr.npy"), m.indptr, {m.indptr.size()});
-  save_npy(dir / (prefix + "_indices.npy"), m.indices, {m.indices.size()});
-  save_npy(dir / (prefix + "_values.npy"), m.values, {m.values.size()});
-}
-
-CsrMatrix load_csr(const std::filesystem::path& dir, const std::string& prefix) {
-  CsrMatrix m;
-  const auto shape = load_npy(dir / (prefix + "_shape.npy")).as<std::int64_t>();
-  m.indptr = load_npy(dir / (prefix + "_indptr.npy")).as<std::int64_t>();
-  m.indices = load_npy(dir / (prefix + "_indices.npy")).as<std::int32_t>();
-  m.values = load_npy(dir / (prefix + "_values.npy")).as<float>();
-  if (shape.size() != 2 || m.indptr.size() != static_cast<std::size_t>(shape[0]) + 1 ||
-      m.indices.size() != m.values.size() || m.indptr.back() != static_cast<std::int64_t>(m.indices.size())) {
-    throw Error(ErrorKind::kInvalidInput,
-                (dir / (prefix + "_indptr.npy")).string() + ": inconsistent sparse matrix");
-  }
-  m.rows = static_cast<std::int32_t>(shape[0]);
-  m.cols = static_cast<std::int32_t>(shape[1]);
-  for (const std::int32_t c : m.indices) {
-    if (c < 0 || c >= m.cols)
-      throw Error(ErrorKind::kInvalidInput,
-                  (dir / (prefix + "_indices.npy")).string() + ": column out of range");
-  }
-  return m;
 }
 
 }  // namespace
@@ -228,7 +200,7 @@ std::vector<ScoredItem> ContentModel::similar_items(std::int32_t item, int k) co
 void ContentModel::save(const std::filesystem::path& dir) const {
   save_npy(dir / "item_embeddings.npy", embeddings_,
            {static_cast<std::size_t>(n_items_), static_cast<std::size_t>(dim_)});
-  save_csr(user_weights_, dir, "user_weights");
+  save_csr(dir, "user_weights", user_weights_);
   save_encoder(*encoder_, dir / "encoder", default_minilm_dir());
   index_->save(dir / "items.index");
 }

@@ -259,6 +259,20 @@ CsrMatrix to_matrix(const std::vector<RatingTriple>& rows, std::int32_t n_users,
   return m;
 }
 
+CsrMatrix dataset_matrix(const Dataset& d, double threshold, bool binary) {
+  std::vector<RatingTriple> rows;
+  const Interactions& x = d.ratings;
+  for (std::int32_t u = 0; u < x.n_users(); ++u) {
+    for (auto p = x.user_ptr[static_cast<std::size_t>(u)]; p < x.user_ptr[static_cast<std::size_t>(u) + 1];
+         ++p) {
+      const auto i = static_cast<std::size_t>(p);
+      if (!binary || x.ratings[i] >= threshold)
+        rows.push_back({u, x.items[i], x.ratings[i], x.timestamps[i]});
+    }
+  }
+  return to_matrix(rows, x.n_users(), d.catalog.size(), binary);
+}
+
 CsrMatrix to_age_matrix(const std::vector<RatingTriple>& rows, std::int32_t n_users, std::int32_t n_items) {
   std::vector<std::int64_t> latest(static_cast<std::size_t>(n_users),
                                    std::numeric_limits<std::int64_t>::min());

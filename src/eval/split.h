@@ -65,6 +65,9 @@ Split load_split(const std::filesystem::path& dir, const Dataset& dataset);
 // rows x cols matrix of the triples; binary: every value 1.
 CsrMatrix to_matrix(const std::vector<RatingTriple>& rows, std::int32_t n_users, std::int32_t n_items,
                     bool binary);
+// Every rating of the dataset (binary: the positives, rating >= threshold, valued 1), users x items:
+// what a model fits on when it is trained on all of the data.
+CsrMatrix dataset_matrix(const Dataset& dataset, double threshold, bool binary);
 // The same entries as to_matrix, valued by how many days each is older than its user's latest
 // entry (for recency decay); a repeated pair sums its ages.
 CsrMatrix to_age_matrix(const std::vector<RatingTriple>& rows, std::int32_t n_users, std::int32_t n_items);

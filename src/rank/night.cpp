@@ -160,20 +160,6 @@ struct NightPlanner::Impl {
 
 namespace {
 
-// Every rating >= 4 of the data, as the models fit them (binary).
-CsrMatrix positive_matrix(const Dataset& d) {
-  std::vector<RatingTriple> rows;
-  const Interactions& x = d.ratings;
-  for (std::int32_t u = 0; u < x.n_users(); ++u) {
-    for (auto p = x.user_ptr[static_cast<std::size_t>(u)]; p < x.user_ptr[static_cast<std::size_t>(u) + 1];
-         ++p) {
-      const auto i = static_cast<std::size_t>(p);
-      if (x.ratings[i] >= 4.0f) rows.push_back({u, x.items[i], x.ratings[i], x.timestamps[i]});
-    }
-  }
-  return to_matrix(rows, x.n_users(), d.catalog.size(), true);
-}
-
 const char* const kBlendSpec = "blend";
 
 }  // namespace
@@ -200,7 +186,7 @@ NightPlanner::NightPlanner(const Dataset& dataset, const PlannerOptions& options
     counts[p] = static_cast<float>(end - begin);
   }
   m.titles.set_popularity(counts);
-  m.positives = positive_matrix(dataset);
+  m.positives = dataset_matrix(dataset, 4.0, true);  // the positives, as the models fit them
 
   // Models: loaded from --models, else from the cache keyed by data and configuration, else fitted.
   const std::filesystem::path cache_root =
@@ -360,15 +346,11 @@ NightResult NightPlanner::plan(const NightRequest& request) const {
   std::vector<float> mood_scores;
   std::vector<float> mood_vector;
   if (!request.mood.empty()) {
-    const TextEncoder& enc = m.content().encoder();
-    const std::string text = enc.name() == "minilm" ? request.mood : mood.query;
-    mood_vector.assign(static_cast<std::size_t>(enc.dim()), 0.0f);
-    if (!text.empty()) enc.encode(std::span<const std::string>(&text, 1), mood_vector.data());
-    if (std::all_of(mood_vector.begin(), mood_vector.end(), [](float v) { return v == 0; })) {
+    mood_vector = encode_mood(m.content().encoder(), request.mood, mood);
+    if (mood_vector.empty()) {
       result.notes.push_back("mood \"" + request.mood +
                              "\" not understood; ranking without it (known moods: cozy, romantic, "
                              "funny, scary, tense, mind-bending, feel-good, family, epic, sad, action)");
-      mood_vector.clear();
     } else {
       mood_scores.resize(static_cast<std::size_t>(n_items));
       m.content().score_vector(mood_vector, mood_scores);
@@ -623,11 +605,8 @@ nlohmann::json NightPlanner::similar(const std::string& title, const std::string
   }
   const MoodExpansion mood = expand_mood(mood_text);
   if (!mood_text.empty()) {
-    const TextEncoder& enc = m.content().encoder();
-    const std::string text = enc.name() == "minilm" ? mood_text : mood.query;
-    std::vector<float> v(dim, 0.0f);
-    if (!text.empty()) enc.encode(std::span<const std::string>(&text, 1), v.data());
-    if (std::all_of(v.begin(), v.end(), [](float x) { return x == 0; })) {
+    const std::vector<float> v = encode_mood(m.content().encoder(), mood_text, mood);
+    if (v.empty()) {
       throw Error(ErrorKind::kInvalidInput, "mood \"" + mood_text + "\" has no word the encoder knows");
     }
     const float w = movie >= 0 ? 0.6f : 1.0f;

@@ -132,3 +132,17 @@ MoodExpansion expand_mood(std::string_view text) {
 }
 
 }  // namespace mn
+
+namespace mn {
+
+std::vector<float> encode_mood(const TextEncoder& encoder, std::string_view text,
+                               const MoodExpansion& expansion) {
+  const std::string query = encoder.name() == "minilm" ? std::string(text) : expansion.query;
+  if (query.empty()) return {};
+  std::vector<float> v(static_cast<std::size_t>(encoder.dim()), 0.0f);
+  encoder.encode(std::span<const std::string>(&query, 1), v.data());
+  if (std::all_of(v.begin(), v.end(), [](float x) { return x == 0; })) return {};
+  return v;
+}
+
+}  // namespace mn

@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "text/text_encoder.h"
+
 namespace mn {
 
 struct MoodExpansion {
@@ -20,5 +22,10 @@ const std::vector<std::string>& known_moods();
 // Finds lexicon moods (and their synonyms: "rom-com", "romcom", "scary", "spooky", ...) in the
 // text, case- and accent-insensitively, and builds the query.
 MoodExpansion expand_mood(std::string_view text);
+
+// The mood's query vector (encoder.dim() floats): MiniLM reads the text itself, the other encoders
+// read the expansion. Empty when the encoder knows none of its words (a zero vector matches nothing).
+std::vector<float> encode_mood(const TextEncoder& encoder, std::string_view text,
+                               const MoodExpansion& expansion);
 
 }  // namespace mn
