@@ -325,7 +325,8 @@ function renderResults(data, double) {
     if (year) heading.append(' ', el('span', {class: 'year', text: `(${year})`}));
     const card = el('li', {class: 'card'});
     if (double) card.append(el('p', {class: 'pair', text: `Double feature ${Math.floor(i / 2) + 1}, film ${i % 2 + 1}`}));
-    card.append(heading, el('p', {class: 'genres', text: (movie.genres || []).join(' · ')}));
+    const facts = (movie.genres || []).join(' · ') + (movie.runtime ? ` · ${movie.runtime} min` : '');
+    card.append(heading, el('p', {class: 'genres', text: facts}));
 
     const why = item.why || [];
     if (why.length) {

@@ -1,6 +1,7 @@
 // `movienight night`: the movie night itself. People are MovieLens users (--user) or liked titles
 // (--like "Toy Story" starts a new person; --like "2:Heat" adds to person 2), with an optional mood;
 // out come k movies, each with the facts behind it and a snack.
+#include <cmath>
 #include <cstdio>
 #include <memory>
 
@@ -85,11 +86,16 @@ void add_night_command(CLI::App& app) {
   cmd->add_option("--mmr-lambda", o->night.mmr_lambda, "relevance against diversity (1: no diversity)")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
-  cmd->add_option("--candidates", o->night.candidates, "candidates per person")
+  cmd->add_option("--candidates", o->night.candidates,
+                  "candidates per source (each person's ALS, ItemKNN and content lists, and the mood)")
       ->check(CLI::Range(10, 10000))
       ->capture_default_str();
   cmd->add_option("--max-minutes", o->night.max_snack_minutes, "longest snack recipe")
       ->check(CLI::Range(1, 60))
+      ->capture_default_str();
+  cmd->add_option("--max-double-minutes", o->night.max_double_minutes,
+                  "double features: the longest pair (both runtimes known) before a penalty")
+      ->check(CLI::Range(60.0, 1440.0))
       ->capture_default_str();
   cmd->add_option("--threads", o->threads, "threads (0: every core)")->capture_default_str();
   cmd->callback([o] {
@@ -161,7 +167,9 @@ void add_night_command(CLI::App& app) {
       const NightPick& pick = result.items[r];
       const Movie& m = dataset.catalog[pick.item];
       if (o->double_feature && r % 2 == 0) std::printf("Double feature %zu:\n", r / 2 + 1);
-      std::printf("%2zu. %s  [%s]\n", r + 1, m.title.c_str(), join(m.genres, ", ").c_str());
+      std::printf("%2zu. %s  [%s]", r + 1, m.title.c_str(), join(m.genres, ", ").c_str());
+      if (m.runtime > 0) std::printf("  %d min", static_cast<int>(std::lround(m.runtime)));
+      std::printf("\n");
       for (const auto& w : pick.why) std::printf("    - %s\n", w.c_str());
       std::string ranks;
       for (std::size_t p = 0; p < pick.per_person_rank.size() && p < result.people.size(); ++p) {
@@ -177,6 +185,10 @@ void add_night_command(CLI::App& app) {
     const DiversityReport& d = result.diversity;
     std::printf("\ndiversity (MMR): intra-list similarity %.3f -> %.3f, genre coverage %.2f -> %.2f\n",
                 d.ils_before, d.ils_after, d.genre_coverage_before, d.genre_coverage_after);
+    std::string by_source;
+    for (const auto& [name, n] : result.candidate_sources)
+      by_source += (by_source.empty() ? "" : ", ") + name + " " + std::to_string(n);
+    std::printf("candidates: %zu (proposed by %s)\n", result.candidates, by_source.c_str());
     for (const auto& note : result.notes) std::printf("note: %s\n", note.c_str());
     std::printf("took %.1f ms\n", result.took_ms);
   });

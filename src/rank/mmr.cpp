@@ -1,6 +1,7 @@
 #include "rank/mmr.h"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <set>
 
@@ -91,7 +92,11 @@ DiversityReport diversity_report(const std::vector<float>& vectors, std::size_t 
 
 std::vector<std::size_t> pair_double_features(const std::vector<std::size_t>& picks,
                                               const std::vector<float>& vectors, std::size_t dim,
-                                              const std::vector<std::vector<std::string>>& genres) {
+                                              const std::vector<std::vector<std::string>>& genres,
+                                              const std::vector<float>& runtimes, double max_total_minutes) {
+  const auto runtime = [&](std::size_t i) {
+    return i < runtimes.size() ? static_cast<double>(runtimes[i]) : 0.0;
+  };
   std::vector<std::size_t> out;
   std::vector<char> used(picks.size(), 0);
   for (std::size_t a = 0; a < picks.size(); ++a) {
@@ -102,8 +107,11 @@ std::vector<std::size_t> pair_double_features(const std::vector<std::size_t>& pi
     double best_value = -std::numeric_limits<double>::infinity();
     for (std::size_t b = a + 1; b < picks.size(); ++b) {
       if (used[b]) continue;
-      const double value = cosine(vectors, dim, picks[a], picks[b]) +
-                           0.5 * (1.0 - jaccard(genres[picks[a]], genres[picks[b]]));
+      double value = cosine(vectors, dim, picks[a], picks[b]) +
+                     0.5 * (1.0 - jaccard(genres[picks[a]], genres[picks[b]]));
+      const double ra = runtime(picks[a]), rb = runtime(picks[b]);
+      if (ra > 0 && rb > 0 && ra + rb > max_total_minutes)
+        value -= 0.5 * (ra + rb - max_total_minutes) / 60.0;
       if (value > best_value) {
         best_value = value;
         best = b;
@@ -115,6 +123,12 @@ std::vector<std::size_t> pair_double_features(const std::vector<std::size_t>& pi
     }
   }
   return out;
+}
+
+std::string total_runtime_text(float minutes_a, float minutes_b) {
+  if (!(minutes_a > 0) || !(minutes_b > 0)) return {};
+  const auto total = static_cast<int>(std::lround(minutes_a + minutes_b));
+  return std::to_string(total / 60) + " h " + std::to_string(total % 60) + " min";
 }
 
 }  // namespace mn

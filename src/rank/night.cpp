@@ -6,12 +6,12 @@
 #include <cstdio>
 #include <limits>
 #include <numeric>
-#include <set>
 
 #include "cf/registry.h"
 #include "content/content_model.h"
 #include "eval/split.h"
 #include "rank/blend.h"
+#include "rank/candidates.h"
 #include "rank/group.h"
 #include "rank/mmr.h"
 #include "rank/reasons.h"
@@ -112,6 +112,8 @@ NightOptions NightOptions::from_json(const nlohmann::json& j) {
       o.mmr_lambda = get_number(value, key, 0, 1);
     } else if (key == "max_snack_minutes") {
       o.max_snack_minutes = static_cast<int>(get_number(value, key, 1, kMaxSnackMinutes));
+    } else if (key == "max_double_minutes") {
+      o.max_double_minutes = get_number(value, key, 60, 1440);
     } else if (key == "snacks") {
       if (!value.is_boolean()) throw Error(ErrorKind::kInvalidInput, "option 'snacks' must be true or false");
       o.snacks = value.get<bool>();
@@ -119,7 +121,7 @@ NightOptions NightOptions::from_json(const nlohmann::json& j) {
       throw Error(ErrorKind::kInvalidInput,
                   "unknown option '" + key +
                       "'; known: candidates, fusion, weights, rrf, aggregation, fair_share, "
-                      "mmr_lambda, max_snack_minutes, snacks");
+                      "mmr_lambda, max_snack_minutes, max_double_minutes, snacks");
     }
   }
   return o;
@@ -135,6 +137,7 @@ nlohmann::json NightOptions::to_json() const {
           {"fair_share", fair_share},
           {"mmr_lambda", mmr_lambda},
           {"max_snack_minutes", max_snack_minutes},
+          {"max_double_minutes", max_double_minutes},
           {"snacks", snacks}};
 }
 
@@ -357,15 +360,19 @@ NightResult NightPlanner::plan(const NightRequest& request) const {
     }
   }
 
-  // 2. Each person's scores: the blend of their parts, the mood, minus what they dislike.
+  // 2. Each person's scores: the blend of their parts, the mood, minus what they dislike. The parts
+  // are also the candidate sources of stage 1 (kept in `source_scores` for it).
   const BlendModel& blend = *m.blend;
   std::vector<std::vector<float>> person_scores(people.size(),
                                                 std::vector<float>(static_cast<std::size_t>(n_items)));
+  std::vector<BlendModel::Parts> person_parts(people.size());
   for (std::size_t p = 0; p < people.size(); ++p) {
     const Resolved& r = people[p];
-    BlendModel::Parts parts;
+    BlendModel::Parts& parts = person_parts[p];
+    const auto n = static_cast<std::size_t>(n_items);
     if (r.user >= 0 && r.likes.empty()) {
       parts = blend.parts_for_user(r.user);
+      if (parts.itemknn.empty()) blend.itemknn().score(r.user, (parts.itemknn.resize(n), parts.itemknn));
     } else {
       std::vector<std::int32_t> items = r.likes;
       if (r.user >= 0) {
@@ -374,7 +381,10 @@ NightResult NightPlanner::plan(const NightRequest& request) const {
       }
       std::sort(items.begin(), items.end());
       items.erase(std::unique(items.begin(), items.end()), items.end());
-      parts = blend.parts_for_history(items, std::vector<float>(items.size(), 1.0f));
+      const std::vector<float> ones(items.size(), 1.0f);
+      parts = blend.parts_for_history(items, ones);
+      if (parts.itemknn.empty())
+        blend.itemknn().score_history(items, ones, (parts.itemknn.resize(n), parts.itemknn));
     }
     // The request's weights override the model's defaults.
     if (!parts.cf.empty()) standardise(parts.cf);
@@ -436,14 +446,28 @@ NightResult NightPlanner::plan(const NightRequest& request) const {
     }
   }
 
-  // Candidates: each person's top N of their blended list.
-  std::set<std::int32_t> candidate_set;
-  for (const auto& s : person_scores) {
-    for (const auto& c : top_k(s, o.candidates)) candidate_set.insert(c.item);
+  // 1b. Candidates: the union of each person's top N from ALS, ItemKNN and content, and the mood's.
+  std::vector<CandidateSource> sources;
+  for (const auto& parts : person_parts) {
+    if (!parts.cf.empty()) sources.push_back({"cf", parts.cf, false});
+    sources.push_back({"itemknn", parts.itemknn, true});
+    if (!parts.content.empty()) sources.push_back({"content", parts.content, false});
   }
-  const std::vector<std::int32_t> candidates(candidate_set.begin(), candidate_set.end());
+  if (!mood_scores.empty()) sources.push_back({"mood", mood_scores, false});
+  const CandidatePool pool = gather_candidates(sources, blocked, o.candidates);
+  const std::vector<std::int32_t>& candidates = pool.items;
   if (candidates.empty())
     throw Error(ErrorKind::kInvalidInput, "nothing left to recommend: every movie is rated or named");
+  result.candidates = candidates.size();
+  for (std::size_t s = 0; s < sources.size(); ++s) {
+    auto it = std::find_if(result.candidate_sources.begin(), result.candidate_sources.end(),
+                           [&](const auto& e) { return e.first == sources[s].name; });
+    if (it == result.candidate_sources.end()) {
+      result.candidate_sources.emplace_back(sources[s].name, 0);
+      it = std::prev(result.candidate_sources.end());
+    }
+    it->second += pool.per_source[s];
+  }
 
   // 3. The group.
   GroupInput group;
@@ -474,7 +498,13 @@ NightResult NightPlanner::plan(const NightRequest& request) const {
   result.diversity =
       diversity_report(pool_vectors, dim, pool_genres, mmr.selected, std::min(want, pool_scores.size()));
   std::vector<std::size_t> chosen = mmr.selected;
-  if (request.double_feature) chosen = pair_double_features(chosen, pool_vectors, dim, pool_genres);
+  if (request.double_feature) {
+    std::vector<float> pool_runtimes;
+    for (const auto& pick : ranking.order)
+      pool_runtimes.push_back(d.catalog[candidates[pick.candidate]].runtime);
+    chosen =
+        pair_double_features(chosen, pool_vectors, dim, pool_genres, pool_runtimes, o.max_double_minutes);
+  }
 
   // 5. Reasons, 6. snacks.
   std::vector<PersonHistory> histories;
@@ -530,9 +560,13 @@ NightResult NightPlanner::plan(const NightRequest& request) const {
     out.item = candidates[pick.candidate];
     out.score = pick.score;
     out.per_person_rank = pick.person_ranks;
+    out.sources = proposers(pool, sources, pick.candidate);
     out.why = explain(rc, out.item, histories);
     if (request.double_feature && r % 2 == 1) {
-      out.why.push_back("double feature with " + d.catalog[picked_items[r - 1]].title);
+      const std::string together =
+          total_runtime_text(d.catalog[picked_items[r - 1]].runtime, d.catalog[out.item].runtime);
+      out.why.push_back("double feature with " + d.catalog[picked_items[r - 1]].title +
+                        (together.empty() ? "" : " (" + together + " together)"));
     }
     const std::size_t snack_slot = request.double_feature ? r / 2 : r;
     if (snack_slot < snacks.size() && snacks[snack_slot].recipe != SnackCandidate::kNoSnack) {
@@ -566,10 +600,16 @@ nlohmann::json NightPlanner::to_json(const NightResult& result) const {
     }
     nlohmann::json item = {
         {"movie",
-         {{"id", movie.movie_id}, {"title", movie.title}, {"year", movie.year}, {"genres", movie.genres}}},
+         {{"id", movie.movie_id},
+          {"title", movie.title},
+          {"year", movie.year},
+          {"genres", movie.genres},
+          {"runtime", movie.runtime > 0 ? nlohmann::json(static_cast<int>(std::lround(movie.runtime)))
+                                        : nlohmann::json(nullptr)}}},
         {"score", p.score},
         {"why", p.why},
-        {"per_user_rank", ranks}};
+        {"per_user_rank", ranks},
+        {"sources", p.sources}};
     if (p.has_snack) {
       item["snack"] = {{"id", p.snack.id},     {"name", p.snack.name},   {"minutes", p.snack.minutes},
                        {"tags", p.snack.tags}, {"score", p.snack.score}, {"summary", p.snack.summary}};
@@ -586,6 +626,14 @@ nlohmann::json NightPlanner::to_json(const NightResult& result) const {
             {"ils_after", result.diversity.ils_after},
             {"genre_coverage_before", result.diversity.genre_coverage_before},
             {"genre_coverage_after", result.diversity.genre_coverage_after}}},
+          {"candidates",
+           {{"total", result.candidates},
+            {"by_source",
+             [&] {
+               nlohmann::json by = nlohmann::json::object();
+               for (const auto& [name, n] : result.candidate_sources) by[name] = n;
+               return by;
+             }()}}},
           {"notes", result.notes},
           {"took_ms", result.took_ms}};
 }

@@ -10,6 +10,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "data/dataset.h"
@@ -41,7 +42,7 @@ struct Person {
 };
 
 struct NightOptions {
-  int candidates = 300;        // top-N per source and person
+  int candidates = 300;        // top N per source (per person: ALS, ItemKNN, content; the mood)
   std::string fusion = "rrf";  // rrf | blend (the better on loo validation: rrf)
   // blend weights of the standardised per-person scores; w_mood is also the mood list's rrf weight
   double w_cf = 1.0, w_itemknn = 0.25, w_content = 0.4, w_mood = 0.5, w_pop = 0.0;
@@ -51,6 +52,7 @@ struct NightOptions {
   double fair_share = 0.5;           // fair: each person keeps at least this share of their solo best
   double mmr_lambda = 0.7;           // 1: no diversity
   int max_snack_minutes = 25;
+  double max_double_minutes = 240;  // double feature: a longer pair (both runtimes known) is penalised
   bool snacks = true;
   // Reads {"candidates": 300, "fusion": "rrf", "weights": {"cf": 1, ...}, "aggregation": ..., ...};
   // unknown keys and bad values throw kInvalidInput naming the key.
@@ -79,7 +81,8 @@ struct NightPick {
   std::int32_t item = -1;  // catalog index
   double score = 0;
   std::vector<std::string> why;      // short facts: "Alice liked Toy Story (1995)", "shared genres: ..."
-  std::vector<int> per_person_rank;  // 1-based rank in each person's own list (people order)
+  std::vector<int> per_person_rank;  // 1-based rank among the candidates in each person's own list
+  std::vector<std::string> sources;  // the candidate sources that proposed it: cf, itemknn, content, mood
   bool has_snack = false;
   SnackPick snack;
 };
@@ -94,6 +97,8 @@ struct NightResult {
   std::vector<std::string> moods;   // recognised lexicon moods
   std::vector<NightPick> items;     // k picks, best first (double feature: pairs are adjacent)
   DiversityReport diversity;
+  std::size_t candidates = 0;                                          // the pool the group chose from
+  std::vector<std::pair<std::string, std::size_t>> candidate_sources;  // items proposed, per source kind
   std::vector<std::string> notes;  // stated fallbacks, e.g. "mood words not understood: xyz"
   double took_ms = 0;
 };

@@ -35,5 +35,21 @@ TEST(Mmr, DoubleFeaturesPairSimilarMoodsWithOtherGenres) {
   EXPECT_EQ(pairs[1], 2u);  // as close as 1 in content, and a different genre
 }
 
+TEST(Mmr, DoubleFeaturesAvoidAnOverlongEvening) {
+  const std::vector<std::vector<std::string>> genres = {
+      {"Comedy"}, {"Comedy"}, {"Drama"}, {"Horror"}, {"Drama"}};
+  // 0 + 2 would run 6 hours; 0 + 1 fits in the evening, so the pairing changes.
+  const std::vector<float> runtimes = {120, 100, 240, 90, 0};
+  const auto pairs = pair_double_features({0, 1, 2, 3}, vectors(), 3, genres, runtimes, 240);
+  ASSERT_EQ(pairs.size(), 4u);
+  EXPECT_EQ(pairs[0], 0u);
+  EXPECT_EQ(pairs[1], 1u);
+  // An unknown runtime is no penalty.
+  const std::vector<float> unknown = {120, 100, 0, 90, 0};
+  EXPECT_EQ(pair_double_features({0, 1, 2, 3}, vectors(), 3, genres, unknown, 240)[1], 2u);
+  EXPECT_EQ(total_runtime_text(100, 92), "3 h 12 min");
+  EXPECT_EQ(total_runtime_text(100, 0), "");
+}
+
 }  // namespace
 }  // namespace mn

@@ -77,6 +77,18 @@ TEST_F(NightTest, TwoUsersAndAMoodGetTenMoviesWithReasonsAndSnacks) {
   EXPECT_TRUE(j["items"][0]["per_user_rank"].contains("user 1"));
   EXPECT_TRUE(j["items"][0]["snack"]["minutes"].is_number());
   EXPECT_TRUE(j["diversity"].contains("genre_coverage_after"));
+  // Candidates come from every source: two people's ALS, ItemKNN and content lists, and the mood.
+  EXPECT_GE(r.candidates, 300u);
+  std::set<std::string> kinds;
+  for (const auto& [name, n] : r.candidate_sources) {
+    kinds.insert(name);
+    EXPECT_GT(n, 0u) << name;
+  }
+  EXPECT_EQ(kinds, (std::set<std::string>{"cf", "itemknn", "content", "mood"}));
+  for (const NightPick& p : r.items) EXPECT_FALSE(p.sources.empty()) << dataset_->catalog[p.item].title;
+  EXPECT_EQ(j["candidates"]["total"].get<std::size_t>(), r.candidates);
+  EXPECT_TRUE(j["items"][0]["movie"].contains("runtime"));
+  EXPECT_TRUE(j["items"][0]["sources"].is_array());
 }
 
 TEST_F(NightTest, NewPeopleByTitleWithTyposAndDislikes) {
@@ -155,6 +167,11 @@ TEST_F(NightTest, EveryAggregationFusionAndDoubleFeatures) {
   for (std::size_t p = 1; p < res.items.size(); p += 2) {
     EXPECT_NE(res.items[p].why.back().find("double feature with"), std::string::npos);
   }
+  // Runtimes are known for most of these movies: the reason gives the evening's length.
+  int with_runtime = 0;
+  for (std::size_t p = 1; p < res.items.size(); p += 2)
+    with_runtime += res.items[p].why.back().find(" together)") != std::string::npos;
+  EXPECT_GE(with_runtime, 3);
 }
 
 TEST_F(NightTest, ASecondPlannerLoadsTheCachedModels) {
