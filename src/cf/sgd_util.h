@@ -14,19 +14,7 @@
 
 #include "cf/recommender.h"
 #include "cf/sparse.h"
-
-// Hot loops are compiled for AVX-512, AVX2 and the baseline, picked at load time (the project
-// builds without -march). Results are deterministic per machine, not across instruction sets.
-#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__)
-#define MN_SIMD_CLONES [[gnu::target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")]]
-#else
-#define MN_SIMD_CLONES
-#endif
-#if defined(__GNUC__)
-#define MN_INLINE inline __attribute__((always_inline))
-#else
-#define MN_INLINE inline
-#endif
+#include "util/simd.h"
 
 namespace mn::sgd {
 

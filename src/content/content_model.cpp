@@ -2,8 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-// Eigen's folder is not on the include path; its headers include each other relatively.
-#include <eigen3/Eigen/Dense>
 
 #include "cf/similarity.h"
 #include "content/catalog_encoding.h"
@@ -11,6 +9,7 @@
 #include "text/encoder_factory.h"
 #include "text/tfidf_encoder.h"
 #include "util/error.h"
+#include "util/simd.h"
 
 namespace mn {
 namespace {
@@ -171,23 +170,39 @@ std::vector<float> ContentModel::profile(std::span<const std::int32_t> items,
 }
 
 void ContentModel::score_vector(std::span<const float> query, std::span<float> out) const {
-  using Rows = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-  const Eigen::Map<const Rows> items(embeddings_.data(), n_items_, dim_);
-  const Eigen::Map<const Eigen::VectorXf> q(query.data(), dim_);
-  Eigen::Map<Eigen::VectorXf>(out.data(), n_items_).noalias() = items * q;
+  score_vectors(query, out);
+}
+
+void ContentModel::score_vectors(std::span<const float> queries, std::span<float> out) const {
+  const auto dim = static_cast<std::size_t>(dim_), n = static_cast<std::size_t>(n_items_);
+  if (dim == 0 || queries.size() % dim != 0 || out.size() != queries.size() / dim * n) {
+    throw Error(ErrorKind::kInvalidInput, "content: " + std::to_string(queries.size()) +
+                                              " query floats and " + std::to_string(out.size()) +
+                                              " scores do not fit dimension " + std::to_string(dim_));
+  }
+  dot_rows(embeddings_.data(), n, dim, queries.data(), queries.size() / dim, out.data());
+}
+
+std::vector<float> ContentModel::user_profile(std::int32_t user) const {
+  if (user < 0 || user >= n_users_)
+    throw Error(ErrorKind::kInvalidInput, "content: unknown user " + std::to_string(user));
+  return profile(user_weights_.row_indices(user), user_weights_.row_values(user));
+}
+
+std::vector<float> ContentModel::history_profile(std::span<const std::int32_t> items,
+                                                 std::span<const float> values) const {
+  std::vector<float> weights(values.begin(), values.end());
+  if (params_.get_choice("weighting") == "equal") std::fill(weights.begin(), weights.end(), 1.0f);
+  return profile(items, weights);
 }
 
 void ContentModel::score(std::int32_t user, std::span<float> out) const {
-  if (user < 0 || user >= n_users_)
-    throw Error(ErrorKind::kInvalidInput, "content: unknown user " + std::to_string(user));
-  score_vector(profile(user_weights_.row_indices(user), user_weights_.row_values(user)), out);
+  score_vector(user_profile(user), out);
 }
 
 void ContentModel::score_history(std::span<const std::int32_t> items, std::span<const float> values,
                                  std::span<float> out) const {
-  std::vector<float> weights(values.begin(), values.end());
-  if (params_.get_choice("weighting") == "equal") std::fill(weights.begin(), weights.end(), 1.0f);
-  score_vector(profile(items, weights), out);
+  score_vector(history_profile(items, values), out);
 }
 
 std::vector<ScoredItem> ContentModel::similar_items(std::int32_t item, int k) const {

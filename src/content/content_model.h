@@ -29,8 +29,14 @@ class ContentModel final : public Recommender {
 
   // The profile of a history (weights already applied), not normalised; zero when empty.
   std::vector<float> profile(std::span<const std::int32_t> items, std::span<const float> weights) const;
+  // The profiles score() and score_history() use.
+  std::vector<float> user_profile(std::int32_t user) const;
+  std::vector<float> history_profile(std::span<const std::int32_t> items,
+                                     std::span<const float> values) const;
   // Scores of every item against a query vector of dim() floats.
   void score_vector(std::span<const float> query, std::span<float> out) const;
+  // Several queries at once (n x dim() floats) into out (n x n_items()), one pass over the items.
+  void score_vectors(std::span<const float> queries, std::span<float> out) const;
   int dim() const { return dim_; }
   const std::vector<float>& item_embeddings() const { return embeddings_; }
   const TextEncoder& encoder() const { return *encoder_; }

@@ -120,21 +120,21 @@ void BlendModel::fit(const CsrMatrix& user_items, const FitContext& context) {
   for (float& v : pop_) v = std::log1p(v);
 }
 
-BlendModel::Parts BlendModel::parts_for_user(std::int32_t user) const {
+BlendModel::Parts BlendModel::parts_for_user(std::int32_t user, bool with_content) const {
   Parts parts;
   const auto n = static_cast<std::size_t>(n_items_);
   const bool rrf = params_.get_choice("fusion") == "rrf";
   if (rrf || params_.get_float("cf_weight") > 0) cf_->score(user, (parts.cf.resize(n), parts.cf));
   if (!rrf && params_.get_float("itemknn_weight") > 0)
     itemknn_->score(user, (parts.itemknn.resize(n), parts.itemknn));
-  if (rrf || params_.get_float("content_weight") > 0)
+  if (with_content && (rrf || params_.get_float("content_weight") > 0))
     content_->score(user, (parts.content.resize(n), parts.content));
   if (!rrf && params_.get_float("pop_weight") > 0) parts.pop = pop_;
   return parts;
 }
 
 BlendModel::Parts BlendModel::parts_for_history(std::span<const std::int32_t> items,
-                                                std::span<const float> values) const {
+                                                std::span<const float> values, bool with_content) const {
   Parts parts;
   const auto n = static_cast<std::size_t>(n_items_);
   const bool rrf = params_.get_choice("fusion") == "rrf";
@@ -142,7 +142,7 @@ BlendModel::Parts BlendModel::parts_for_history(std::span<const std::int32_t> it
     cf_->score_history(items, values, (parts.cf.resize(n), parts.cf));
   if (!rrf && params_.get_float("itemknn_weight") > 0)
     itemknn_->score_history(items, values, (parts.itemknn.resize(n), parts.itemknn));
-  if (rrf || params_.get_float("content_weight") > 0)
+  if (with_content && (rrf || params_.get_float("content_weight") > 0))
     content_->score_history(items, values, (parts.content.resize(n), parts.content));
   if (!rrf && params_.get_float("pop_weight") > 0) parts.pop = pop_;
   return parts;

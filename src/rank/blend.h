@@ -34,8 +34,11 @@ class BlendModel final : public Recommender {
   struct Parts {
     std::vector<float> cf, itemknn, content, pop;
   };
-  Parts parts_for_user(std::int32_t user) const;
-  Parts parts_for_history(std::span<const std::int32_t> items, std::span<const float> values) const;
+  // with_content false leaves the content part to the caller (the planner scores every person's
+  // content profile and the mood in one pass over the items).
+  Parts parts_for_user(std::int32_t user, bool with_content = true) const;
+  Parts parts_for_history(std::span<const std::int32_t> items, std::span<const float> values,
+                          bool with_content = true) const;
   // Fuses parts into out with the model's weights (and extra, e.g. a mood part, with its weight).
   void fuse(const Parts& parts, std::span<float> out, std::span<const float> extra = {},
             double extra_weight = 0) const;

@@ -10,10 +10,15 @@
 
 namespace mn {
 
+// The best `depth` items of `scores` (one per catalog item) that are not blocked, are finite and,
+// with positive_only, above 0 (neighbour sums: 0 means no neighbour); best first, ties to the
+// smaller index. Empty scores give an empty head.
+std::vector<std::int32_t> ranked_head(std::span<const float> scores, const std::vector<char>& blocked,
+                                      std::size_t depth, bool positive_only = false);
+
 struct CandidateSource {
-  std::string name;               // "cf", "itemknn", "content", "mood"
-  std::span<const float> scores;  // one per catalog item; -infinity never proposes the item
-  bool positive_only = false;     // propose only items scoring above 0 (neighbour sums: 0 = no neighbour)
+  std::string name;                      // "cf", "itemknn", "content", "mood"
+  std::span<const std::int32_t> ranked;  // its items, best first (a ranked_head)
 };
 
 struct CandidatePool {
@@ -23,10 +28,8 @@ struct CandidatePool {
   std::vector<std::size_t> per_source;  // how many items each source proposed
 };
 
-// The union of each source's top `n` over the items not blocked (blocked.size() == catalog size).
-// At most 64 sources; every source must cover the catalog.
-CandidatePool gather_candidates(const std::vector<CandidateSource>& sources, const std::vector<char>& blocked,
-                                int n);
+// The union of each source's first `n` items. At most 64 sources.
+CandidatePool gather_candidates(const std::vector<CandidateSource>& sources, int n);
 
 // The names of the sources that proposed pool item `position`, each once, in source order.
 std::vector<std::string> proposers(const CandidatePool& pool, const std::vector<CandidateSource>& sources,

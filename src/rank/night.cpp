@@ -346,7 +346,6 @@ NightResult NightPlanner::plan(const NightRequest& request) const {
   // The mood as a query vector.
   const MoodExpansion mood = expand_mood(request.mood);
   result.moods = mood.moods;
-  std::vector<float> mood_scores;
   std::vector<float> mood_vector;
   if (!request.mood.empty()) {
     mood_vector = encode_mood(m.content().encoder(), request.mood, mood);
@@ -354,25 +353,24 @@ NightResult NightPlanner::plan(const NightRequest& request) const {
       result.notes.push_back("mood \"" + request.mood +
                              "\" not understood; ranking without it (known moods: cozy, romantic, "
                              "funny, scary, tense, mind-bending, feel-good, family, epic, sad, action)");
-    } else {
-      mood_scores.resize(static_cast<std::size_t>(n_items));
-      m.content().score_vector(mood_vector, mood_scores);
     }
   }
 
-  // 2. Each person's scores: the blend of their parts, the mood, minus what they dislike. The parts
-  // are also the candidate sources of stage 1 (kept in `source_scores` for it).
+  // 2. Each person's parts: ALS and ItemKNN one by one; every person's content profile, the mood and
+  // the dislikes are scored together, in one pass over the item embeddings.
   const BlendModel& blend = *m.blend;
-  std::vector<std::vector<float>> person_scores(people.size(),
-                                                std::vector<float>(static_cast<std::size_t>(n_items)));
+  const auto n = static_cast<std::size_t>(n_items);
+  const auto dim = static_cast<std::size_t>(m.content().dim());
   std::vector<BlendModel::Parts> person_parts(people.size());
+  std::vector<float> queries;  // people's content profiles, the mood, each person's dislikes
   for (std::size_t p = 0; p < people.size(); ++p) {
     const Resolved& r = people[p];
     BlendModel::Parts& parts = person_parts[p];
-    const auto n = static_cast<std::size_t>(n_items);
+    std::vector<float> profile;
     if (r.user >= 0 && r.likes.empty()) {
-      parts = blend.parts_for_user(r.user);
+      parts = blend.parts_for_user(r.user, false);
       if (parts.itemknn.empty()) blend.itemknn().score(r.user, (parts.itemknn.resize(n), parts.itemknn));
+      profile = m.content().user_profile(r.user);
     } else {
       std::vector<std::int32_t> items = r.likes;
       if (r.user >= 0) {
@@ -382,52 +380,76 @@ NightResult NightPlanner::plan(const NightRequest& request) const {
       std::sort(items.begin(), items.end());
       items.erase(std::unique(items.begin(), items.end()), items.end());
       const std::vector<float> ones(items.size(), 1.0f);
-      parts = blend.parts_for_history(items, ones);
+      parts = blend.parts_for_history(items, ones, false);
       if (parts.itemknn.empty())
         blend.itemknn().score_history(items, ones, (parts.itemknn.resize(n), parts.itemknn));
+      profile = m.content().history_profile(items, ones);
     }
-    // The request's weights override the model's defaults.
+    queries.insert(queries.end(), profile.begin(), profile.end());
+  }
+  if (!mood_vector.empty()) queries.insert(queries.end(), mood_vector.begin(), mood_vector.end());
+  for (const Resolved& r : people) {
+    for (const std::int32_t bad : r.dislikes) {
+      const auto e = m.embedding(bad);
+      queries.insert(queries.end(), e.begin(), e.end());
+    }
+  }
+  std::vector<float> content_scores(queries.size() / dim * n);
+  m.content().score_vectors(queries, content_scores);
+  std::size_t next_row = 0;
+  const auto content_row = [&] {
+    const auto row = content_scores.begin() + static_cast<std::ptrdiff_t>(next_row++ * n);
+    return std::vector<float>(row, row + static_cast<std::ptrdiff_t>(n));
+  };
+  for (auto& parts : person_parts) parts.content = content_row();
+  const std::vector<float> mood_scores = mood_vector.empty() ? std::vector<float>{} : content_row();
+
+  // Each list's head, best first: it gives the rrf ranks and stage 1's candidates.
+  const auto depth = static_cast<std::size_t>(std::max(1000, 3 * o.candidates));
+  struct Heads {
+    std::vector<std::int32_t> cf, itemknn, content;
+  };
+  std::vector<Heads> heads(people.size());
+  for (std::size_t p = 0; p < people.size(); ++p) {
+    BlendModel::Parts& parts = person_parts[p];
     if (!parts.cf.empty()) standardise(parts.cf);
+    heads[p].cf = ranked_head(parts.cf, blocked, depth);
+    heads[p].itemknn = ranked_head(parts.itemknn, blocked, static_cast<std::size_t>(o.candidates), true);
+    heads[p].content = ranked_head(parts.content, blocked, depth);
+  }
+  const std::vector<std::int32_t> mood_head = ranked_head(mood_scores, blocked, depth);
+
+  // Each person's scores: the blend of their parts and the mood, minus what they dislike.
+  std::vector<std::vector<float>> person_scores(people.size(), std::vector<float>(n, 0.0f));
+  for (std::size_t p = 0; p < people.size(); ++p) {
+    const Resolved& r = people[p];
+    const BlendModel::Parts& parts = person_parts[p];
     std::vector<float>& out = person_scores[p];
-    std::fill(out.begin(), out.end(), 0.0f);
-    const auto add = [&](std::vector<float> s, double w) {
-      if (s.empty() || w == 0) return;
-      for (std::size_t i = 0; i < s.size(); ++i) {
-        if (blocked[i]) s[i] = kExcluded;
-      }
-      standardise(s);
-      for (std::size_t i = 0; i < out.size(); ++i)
-        out[i] += static_cast<float>(w) * (std::isfinite(s[i]) ? s[i] : 0.0f);
-    };
     if (o.fusion == "rrf") {
-      // Reciprocal-rank fusion of cf and content (and the mood as a third list).
-      // Only a list's head moves the fused order: ranks are exact for its best `depth` items
-      // (nth_element, then a sort of those), and the rest share the floor weight / (k + depth + 1).
-      const auto rrf = [&](const std::vector<float>& s, double w) {
-        if (s.empty() || w == 0) return;
-        std::vector<std::int32_t> order;
-        order.reserve(s.size());
-        for (std::int32_t i = 0; i < n_items; ++i) {
-          if (!blocked[static_cast<std::size_t>(i)]) order.push_back(i);
-        }
-        const auto better = [&](std::int32_t a, std::int32_t b) {
-          const float sa = s[static_cast<std::size_t>(a)], sb = s[static_cast<std::size_t>(b)];
-          return sa != sb ? sa > sb : a < b;
-        };
-        const std::size_t depth =
-            std::min(order.size(), static_cast<std::size_t>(std::max(1000, 3 * o.candidates)));
-        std::nth_element(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(depth), order.end(),
-                         better);
-        std::sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(depth), better);
-        for (std::size_t pos = 0; pos < order.size(); ++pos) {
-          const double rank = static_cast<double>(std::min(pos, depth));
-          out[static_cast<std::size_t>(order[pos])] += static_cast<float>(w / (o.rrf_k + 1 + rank));
+      // Reciprocal-rank fusion of cf and content (and the mood as a third list). Only a list's head
+      // moves the fused order: its items get weight / (k + 1 + rank), the rest weight / (k + 1 + depth).
+      const auto rrf = [&](const std::vector<std::int32_t>& head, double w) {
+        if (head.empty() || w == 0) return;
+        const auto floor = static_cast<float>(w / (o.rrf_k + 1 + static_cast<double>(depth)));
+        for (float& v : out) v += floor;
+        for (std::size_t pos = 0; pos < head.size(); ++pos) {
+          out[static_cast<std::size_t>(head[pos])] +=
+              static_cast<float>(w / (o.rrf_k + 1 + static_cast<double>(pos))) - floor;
         }
       };
-      rrf(parts.cf, o.rrf_cf);
-      rrf(parts.content, o.rrf_content);
-      rrf(mood_scores, o.w_mood);
+      rrf(heads[p].cf, o.rrf_cf);
+      rrf(heads[p].content, o.rrf_content);
+      rrf(mood_head, o.w_mood);
     } else {
+      const auto add = [&](std::vector<float> s, double w) {
+        if (s.empty() || w == 0) return;
+        for (std::size_t i = 0; i < s.size(); ++i) {
+          if (blocked[i]) s[i] = kExcluded;
+        }
+        standardise(s);
+        for (std::size_t i = 0; i < out.size(); ++i)
+          out[i] += static_cast<float>(w) * (std::isfinite(s[i]) ? s[i] : 0.0f);
+      };
       add(parts.cf, o.w_cf);
       add(parts.itemknn, o.w_itemknn);
       add(parts.content, o.w_content);
@@ -435,26 +457,25 @@ NightResult NightPlanner::plan(const NightRequest& request) const {
       add(mood_scores, o.w_mood);
     }
     // A disliked movie pushes away what is like it.
-    for (const std::int32_t bad : r.dislikes) {
-      std::vector<float> sim(static_cast<std::size_t>(n_items));
-      m.content().score_vector(m.embedding(bad), sim);
+    for ([[maybe_unused]] const std::int32_t bad : r.dislikes) {
+      const std::vector<float> sim = content_row();  // the dislikes' rows follow in this order
       const float scale = o.fusion == "rrf" ? 0.02f : 1.0f;
-      for (std::size_t i = 0; i < sim.size(); ++i) out[i] -= scale * std::max(0.0f, sim[i]);
+      for (std::size_t i = 0; i < n; ++i) out[i] -= scale * std::max(0.0f, sim[i]);
     }
-    for (std::size_t i = 0; i < out.size(); ++i) {
+    for (std::size_t i = 0; i < n; ++i) {
       if (blocked[i]) out[i] = kExcluded;
     }
   }
 
   // 1b. Candidates: the union of each person's top N from ALS, ItemKNN and content, and the mood's.
   std::vector<CandidateSource> sources;
-  for (const auto& parts : person_parts) {
-    if (!parts.cf.empty()) sources.push_back({"cf", parts.cf, false});
-    sources.push_back({"itemknn", parts.itemknn, true});
-    if (!parts.content.empty()) sources.push_back({"content", parts.content, false});
+  for (const Heads& h : heads) {
+    sources.push_back({"cf", h.cf});
+    sources.push_back({"itemknn", h.itemknn});
+    sources.push_back({"content", h.content});
   }
-  if (!mood_scores.empty()) sources.push_back({"mood", mood_scores, false});
-  const CandidatePool pool = gather_candidates(sources, blocked, o.candidates);
+  if (!mood_head.empty()) sources.push_back({"mood", mood_head});
+  const CandidatePool pool = gather_candidates(sources, o.candidates);
   const std::vector<std::int32_t>& candidates = pool.items;
   if (candidates.empty())
     throw Error(ErrorKind::kInvalidInput, "nothing left to recommend: every movie is rated or named");
@@ -482,7 +503,6 @@ NightResult NightPlanner::plan(const NightRequest& request) const {
       aggregate_group(group, o.aggregation, o.fair_share, std::max(request.k * 5, 50));
 
   // 4. Diversity over the aggregated pool.
-  const auto dim = static_cast<std::size_t>(m.content().dim());
   std::vector<float> pool_vectors;
   std::vector<std::vector<std::string>> pool_genres;
   for (const auto& pick : ranking.order) {

@@ -13,6 +13,7 @@
 #include "text/mood.h"
 #include "text/movie_text.h"
 #include "util/error.h"
+#include "util/simd.h"
 
 namespace mn {
 namespace {
@@ -500,13 +501,7 @@ std::string SnackPairer::summary(std::int32_t r) const {
 }
 
 void SnackPairer::cosines(const float* units, std::size_t n_vectors, float* out) const {
-  // Recipe rows outer: each is read from memory once however many movies there are.
-  const std::size_t n = qualifying_.size();
-  const auto d = static_cast<std::size_t>(dim_);
-  for (std::size_t s = 0; s < n; ++s) {
-    const float* row = embeddings_.data() + s * d;
-    for (std::size_t v = 0; v < n_vectors; ++v) out[v * n + s] = dot(row, units + v * d, dim_);
-  }
+  dot_rows(embeddings_.data(), qualifying_.size(), static_cast<std::size_t>(dim_), units, n_vectors, out);
 }
 
 SnackPairer::Query SnackPairer::make_query(std::span<const float> mood_vector,

@@ -11,14 +11,24 @@ namespace {
 
 constexpr float kInf = std::numeric_limits<float>::infinity();
 
+TEST(Candidates, RankedHeadIsTheBestFirstWithTiesToTheSmallerIndex) {
+  const std::vector<float> s = {1, 3, 3, -kInf, 2, 5};
+  const std::vector<char> blocked = {0, 0, 0, 0, 0, 1};
+  EXPECT_EQ(ranked_head(s, blocked, 3), (std::vector<std::int32_t>{1, 2, 4}));
+  EXPECT_EQ(ranked_head(s, blocked, 10), (std::vector<std::int32_t>{1, 2, 4, 0}));  // 3: -inf, 5: blocked
+  const std::vector<float> knn = {0, 0.5f, 0, 0.2f, 0, 0};
+  EXPECT_EQ(ranked_head(knn, blocked, 10, true), (std::vector<std::int32_t>{1, 3}));  // 0 = no neighbour
+  EXPECT_TRUE(ranked_head({}, blocked, 10).empty());
+  EXPECT_THROW(ranked_head(s, std::vector<char>(2, 0), 3), Error);
+}
+
 TEST(Candidates, UnionOfEachSourcesTopNWithWhoProposedIt) {
-  const std::vector<float> cf = {5, 4, 3, 2, 1, 0};
-  const std::vector<float> knn = {0, 0, 0, 0, 0.5f, 0.2f};  // only 4 and 5 are neighbours
-  const std::vector<float> mood = {0.1f, 0.9f, 0.2f, 0.3f, 0.4f, 0.8f};
-  const std::vector<CandidateSource> sources = {
-      {"cf", cf, false}, {"itemknn", knn, true}, {"mood", mood, false}};
   const std::vector<char> blocked(6, 0);
-  const CandidatePool pool = gather_candidates(sources, blocked, 2);
+  const auto cf = ranked_head(std::vector<float>{5, 4, 3, 2, 1, 0}, blocked, 100);
+  const auto knn = ranked_head(std::vector<float>{0, 0, 0, 0, 0.5f, 0.2f}, blocked, 100, true);
+  const auto mood = ranked_head(std::vector<float>{0.1f, 0.9f, 0.2f, 0.3f, 0.4f, 0.8f}, blocked, 100);
+  const std::vector<CandidateSource> sources = {{"cf", cf}, {"itemknn", knn}, {"mood", mood}};
+  const CandidatePool pool = gather_candidates(sources, 2);
   EXPECT_EQ(pool.items, (std::vector<std::int32_t>{0, 1, 4, 5}));
   EXPECT_EQ(pool.per_source, (std::vector<std::size_t>{2, 2, 2}));
   EXPECT_EQ(proposers(pool, sources, 0), std::vector<std::string>{"cf"});
@@ -27,29 +37,14 @@ TEST(Candidates, UnionOfEachSourcesTopNWithWhoProposedIt) {
   EXPECT_EQ(proposers(pool, sources, 3), (std::vector<std::string>{"itemknn", "mood"}));
 }
 
-TEST(Candidates, BlockedExcludedAndNonNeighboursNeverProposed) {
-  const std::vector<float> cf = {5, 4, -kInf, 2};
-  const std::vector<float> knn = {0, 0, 0, 0};
-  const std::vector<CandidateSource> sources = {{"cf", cf, false}, {"itemknn", knn, true}};
-  const std::vector<char> blocked = {1, 0, 0, 0};
-  const CandidatePool pool = gather_candidates(sources, blocked, 10);
-  EXPECT_EQ(pool.items, (std::vector<std::int32_t>{1, 3}));  // 0 blocked, 2 excluded by -infinity
-  EXPECT_EQ(pool.per_source, (std::vector<std::size_t>{2, 0}));
-}
-
-TEST(Candidates, TwoPeoplesSourcesOfOneKindShareAName) {
-  const std::vector<float> a = {1, 0, 0}, b = {0, 0, 1};
-  const std::vector<CandidateSource> sources = {{"cf", a, false}, {"cf", b, false}};
-  const CandidatePool pool = gather_candidates(sources, std::vector<char>(3, 0), 1);
-  EXPECT_EQ(pool.items, (std::vector<std::int32_t>{0, 2}));
-  EXPECT_EQ(proposers(pool, sources, 1), std::vector<std::string>{"cf"});
-}
-
-TEST(Candidates, MismatchedSizesAndBadNThrow) {
-  const std::vector<float> cf = {1, 2};
-  const std::vector<CandidateSource> sources = {{"cf", cf, false}};
-  EXPECT_THROW(gather_candidates(sources, std::vector<char>(3, 0), 5), Error);
-  EXPECT_THROW(gather_candidates(sources, std::vector<char>(2, 0), 0), Error);
+TEST(Candidates, ShortListsGiveWhatTheyHaveAndOneKindSharesAName) {
+  const std::vector<std::int32_t> a = {0}, b = {2, 1}, none = {};
+  const std::vector<CandidateSource> sources = {{"cf", a}, {"cf", b}, {"itemknn", none}};
+  const CandidatePool pool = gather_candidates(sources, 5);
+  EXPECT_EQ(pool.items, (std::vector<std::int32_t>{0, 1, 2}));
+  EXPECT_EQ(pool.per_source, (std::vector<std::size_t>{1, 2, 0}));
+  EXPECT_EQ(proposers(pool, sources, 2), std::vector<std::string>{"cf"});
+  EXPECT_THROW(gather_candidates(sources, 0), Error);
 }
 
 }  // namespace
