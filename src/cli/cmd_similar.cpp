@@ -25,14 +25,6 @@ std::string join_genres(const Movie& m) {
   return out;
 }
 
-void normalise(std::vector<float>& v) {
-  double n = 0;
-  for (const float x : v) n += static_cast<double>(x) * x;
-  if (n <= 0) return;
-  const auto inv = static_cast<float>(1.0 / std::sqrt(n));
-  for (float& x : v) x *= inv;
-}
-
 }  // namespace
 
 void add_similar_command(CLI::App& app) {
@@ -98,25 +90,11 @@ void add_similar_command(CLI::App& app) {
     const double setup_seconds = seconds_since(t0);
 
     const auto dim = static_cast<std::size_t>(enc.dim);
-    std::vector<float> query(dim, 0.0f);
-    if (movie >= 0) {
-      const float* row = enc.embeddings.data() + static_cast<std::size_t>(movie) * dim;
-      query.assign(row, row + dim);
-    }
-    MoodExpansion mood;
-    if (!o->mood.empty()) {
-      mood = expand_mood(o->mood);
-      const std::vector<float> m = encode_mood(*enc.encoder, o->mood, mood);
-      if (m.empty()) {
-        throw Error(ErrorKind::kInvalidInput,
-                    "--mood \"" + o->mood + "\": no word of it is known to the " + o->encoder +
-                        " encoder; try one of: cozy, romantic, funny, scary, tense, "
-                        "mind-bending, feel-good, family, epic, sad, action");
-      }
-      const float w = movie >= 0 ? static_cast<float>(o->mood_weight) : 1.0f;
-      for (std::size_t d = 0; d < dim; ++d) query[d] += w * m[d];
-    }
-    normalise(query);
+    const MoodExpansion mood = expand_mood(o->mood);
+    std::span<const float> movie_vector;
+    if (movie >= 0) movie_vector = {enc.embeddings.data() + static_cast<std::size_t>(movie) * dim, dim};
+    const std::vector<float> query =
+        title_mood_query(movie_vector, *enc.encoder, o->mood, mood, o->mood_weight);
     std::vector<std::int64_t> exclude;
     if (movie >= 0) exclude.push_back(movie);
     const std::vector<Neighbor> found = index.search(query, o->k, exclude);

@@ -11,8 +11,6 @@ namespace mn::cli {
 
 inline constexpr int kExitTitleNotFound = 3;
 
-// The title index with popularity (number of ratings) breaking ties.
-TitleIndex make_title_index(const Dataset& dataset);
 // The matched movie; else prints "error: no movie matches ...\nDid you mean: ..." on stderr and
 // throws CLI::RuntimeError(3).
 std::int32_t resolve_title(const Dataset& dataset, const TitleIndex& index, const std::string& query);

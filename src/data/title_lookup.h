@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "data/catalog.h"
+#include "data/dataset.h"
 
 namespace mn {
 
@@ -83,5 +84,9 @@ class TitleIndex {
   std::unordered_map<std::string, std::vector<std::uint32_t>> exact_;    // text -> keys
   std::unordered_map<std::uint32_t, std::vector<std::uint32_t>> grams_;  // trigram -> keys, ascending
 };
+
+// The title index of a dataset, with the number of ratings breaking ties (the well-known movie
+// first among equal matches).
+TitleIndex make_title_index(const Dataset& dataset);
 
 }  // namespace mn

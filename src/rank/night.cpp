@@ -37,6 +37,7 @@ namespace {
 
 constexpr int kMaxPeople = 8;
 constexpr int kMaxSnackMinutes = 60;
+constexpr double kSimilarMoodWeight = 0.6;  // as `movienight similar --mood-weight`
 constexpr float kExcluded = -std::numeric_limits<float>::infinity();
 
 double get_number(const nlohmann::json& j, const std::string& key, double lo, double hi) {
@@ -152,7 +153,8 @@ struct NightPlanner::Impl {
   std::unique_ptr<SnackPairer> snacks;  // with the default snack options
   std::unique_ptr<EmbeddingCache> cache;
 
-  explicit Impl(const Dataset& d, const PlannerOptions& o) : dataset(d), options(o), titles(d.catalog) {}
+  explicit Impl(const Dataset& d, const PlannerOptions& o)
+      : dataset(d), options(o), titles(make_title_index(d)) {}
 
   const ContentModel& content() const { return blend->content(); }
   std::span<const float> embedding(std::int32_t item) const {
@@ -172,9 +174,9 @@ NightPlanner::NightPlanner(const Dataset& dataset, const PlannerOptions& options
   Impl& m = *impl_;
   if (dataset.ratings.nnz() == 0)
     throw Error(ErrorKind::kInvalidInput, "movie night needs ratings: the data has none");
-  std::vector<float> counts(static_cast<std::size_t>(dataset.catalog.size()), 0.0f);
-  m.mean_rating.assign(counts.size(), 0.0f);
-  m.rating_count.assign(counts.size(), 0);
+  const auto n_catalog = static_cast<std::size_t>(dataset.catalog.size());
+  m.mean_rating.assign(n_catalog, 0.0f);
+  m.rating_count.assign(n_catalog, 0);
   for (std::int32_t i = 0; i < dataset.catalog.size(); ++i) {
     const auto p = static_cast<std::size_t>(i);
     if (p + 1 >= dataset.ratings.item_ptr.size()) break;
@@ -186,9 +188,7 @@ NightPlanner::NightPlanner(const Dataset& dataset, const PlannerOptions& options
     }
     m.rating_count[p] = static_cast<std::int32_t>(end - begin);
     m.mean_rating[p] = end > begin ? static_cast<float>(sum / static_cast<double>(end - begin)) : 0.0f;
-    counts[p] = static_cast<float>(end - begin);
   }
-  m.titles.set_popularity(counts);
   m.positives = dataset_matrix(dataset, 4.0, true);  // the positives, as the models fit them
 
   // Models: loaded from --models, else from the cache keyed by data and configuration, else fitted.
@@ -663,23 +663,15 @@ nlohmann::json NightPlanner::similar(const std::string& title, const std::string
   if (title.empty() && mood_text.empty())
     throw Error(ErrorKind::kInvalidInput, "give a title, a mood or both");
   if (k < 1 || k > 100) throw Error(ErrorKind::kInvalidInput, "k must be between 1 and 100");
-  const auto dim = static_cast<std::size_t>(m.content().dim());
-  std::vector<float> query(dim, 0.0f);
   std::int32_t movie = -1;
+  std::span<const float> movie_vector;
   if (!title.empty()) {
     movie = resolve(m.titles, title);
-    const auto e = m.embedding(movie);
-    query.assign(e.begin(), e.end());
+    movie_vector = m.embedding(movie);
   }
   const MoodExpansion mood = expand_mood(mood_text);
-  if (!mood_text.empty()) {
-    const std::vector<float> v = encode_mood(m.content().encoder(), mood_text, mood);
-    if (v.empty()) {
-      throw Error(ErrorKind::kInvalidInput, "mood \"" + mood_text + "\" has no word the encoder knows");
-    }
-    const float w = movie >= 0 ? 0.6f : 1.0f;
-    for (std::size_t i = 0; i < dim; ++i) query[i] += w * v[i];
-  }
+  const std::vector<float> query =
+      title_mood_query(movie_vector, m.content().encoder(), mood_text, mood, kSimilarMoodWeight);
   std::vector<std::int64_t> exclude;
   if (movie >= 0) exclude.push_back(movie);
   nlohmann::json results = nlohmann::json::array();

@@ -117,6 +117,11 @@ struct HttpServer::Impl {
   Impl(const NightPlanner& p, ServerOptions o);
   std::string route_of(const std::string& path) const;
   bool known_path(const std::string& path) const { return route_of(path) != "other"; }
+  // A body past the limit is still read and dropped, up to 16 times the limit (at least 1 MiB), so
+  // that a client still sending it gets the 413 rather than a reset connection; beyond, we hang up.
+  bool keep_draining(std::size_t seen) const {
+    return seen <= std::max<std::size_t>(16 * options.max_body_bytes, std::size_t{1} << 20);
+  }
 
   // Runs a handler; every exception becomes an answer (4xx for the sender's mistakes).
   template <class F>
@@ -272,13 +277,12 @@ void HttpServer::Impl::install_routes() {
       // Read by hand: httplib checks Content-Length against the limit but not chunked bodies.
       std::string body;
       bool too_large = false;
+      std::size_t seen = 0;
       const bool ok = read([&](const char* data, std::size_t n) {
-        if (body.size() + n > options.max_body_bytes) {
-          too_large = true;
-          return false;
-        }
-        body.append(data, n);
-        return true;
+        seen += n;
+        if (body.size() + n > options.max_body_bytes) too_large = true;
+        if (!too_large) body.append(data, n);
+        return keep_draining(seen);
       });
       if (too_large || out.status == 413) {
         send_error(out, 413,
@@ -378,7 +382,7 @@ void HttpServer::Impl::install_routes() {
       read([&](const char*, std::size_t n) {
         seen += n;
         too_large = seen > options.max_body_bytes;
-        return !too_large;
+        return keep_draining(seen);
       });
     }
     if (too_large || res.status == 413) {

@@ -1,8 +1,10 @@
 #include "text/mood.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "text/movie_text.h"
+#include "util/error.h"
 #include "util/text.h"
 
 namespace mn {
@@ -143,6 +145,33 @@ std::vector<float> encode_mood(const TextEncoder& encoder, std::string_view text
   encoder.encode(std::span<const std::string>(&query, 1), v.data());
   if (std::all_of(v.begin(), v.end(), [](float x) { return x == 0; })) return {};
   return v;
+}
+
+std::vector<float> title_mood_query(std::span<const float> movie, const TextEncoder& encoder,
+                                    std::string_view mood_text, const MoodExpansion& expansion,
+                                    double mood_weight) {
+  const auto dim = static_cast<std::size_t>(encoder.dim());
+  std::vector<float> query(dim, 0.0f);
+  if (!movie.empty()) query.assign(movie.begin(), movie.end());
+  if (!mood_text.empty()) {
+    const std::vector<float> m = encode_mood(encoder, mood_text, expansion);
+    if (m.empty()) {
+      std::string known;
+      for (const auto& k : known_moods()) known += (known.empty() ? "" : ", ") + k;
+      throw Error(ErrorKind::kInvalidInput,
+                  "mood \"" + std::string(mood_text) +
+                      "\": no word of it is known to the encoder; try one of: " + known);
+    }
+    const float w = movie.empty() ? 1.0f : static_cast<float>(mood_weight);
+    for (std::size_t d = 0; d < dim && d < m.size(); ++d) query[d] += w * m[d];
+  }
+  double norm = 0;
+  for (const float v : query) norm += static_cast<double>(v) * v;
+  if (norm > 0) {
+    const auto inv = static_cast<float>(1.0 / std::sqrt(norm));
+    for (float& v : query) v *= inv;
+  }
+  return query;
 }
 
 }  // namespace mn

@@ -3,6 +3,7 @@
 // text as it is; TF-IDF and genres only know their vocabulary, so a curated lexicon expands the
 // common moods into the genres, keywords and tags that describe them, and the other words of the
 // text are kept for the vocabulary fallback.
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,5 +28,12 @@ MoodExpansion expand_mood(std::string_view text);
 // read the expansion. Empty when the encoder knows none of its words (a zero vector matches nothing).
 std::vector<float> encode_mood(const TextEncoder& encoder, std::string_view text,
                                const MoodExpansion& expansion);
+
+// The query of `similar`: a movie's embedding (empty: none), plus the mood's vector when mood_text
+// is not empty (weighed mood_weight beside a movie, else 1), scaled to unit length. Throws
+// kInvalidInput naming the known moods when no word of the mood is known to the encoder.
+std::vector<float> title_mood_query(std::span<const float> movie, const TextEncoder& encoder,
+                                    std::string_view mood_text, const MoodExpansion& expansion,
+                                    double mood_weight);
 
 }  // namespace mn
