@@ -11,6 +11,7 @@
 #include "io/csv_reader.h"
 #include "io/file.h"
 #include "util/error.h"
+#include "util/hash.h"
 #include "util/text.h"
 
 namespace mn {
@@ -288,6 +289,36 @@ CsrMatrix to_age_matrix(const std::vector<RatingTriple>& rows, std::int32_t n_us
   }
   CsrMatrix m = CsrMatrix::from_entries(n_users, n_items, std::move(entries));
   return m;
+}
+
+Dataset hide_rows(const Dataset& d, const std::vector<RatingTriple>& hidden) {
+  const auto key = [](std::int32_t user, std::int32_t item) {
+    return (static_cast<std::uint64_t>(static_cast<std::uint32_t>(user)) << 32) |
+           static_cast<std::uint32_t>(item);
+  };
+  std::vector<std::uint64_t> gone;
+  gone.reserve(hidden.size());
+  for (const RatingTriple& t : hidden) gone.push_back(key(t.user, t.item));
+  std::sort(gone.begin(), gone.end());
+  gone.erase(std::unique(gone.begin(), gone.end()), gone.end());
+  const Interactions& x = d.ratings;
+  std::vector<RatingTriple> kept;
+  kept.reserve(static_cast<std::size_t>(x.nnz()));
+  for (std::int32_t u = 0; u < x.n_users(); ++u) {
+    for (auto p = x.user_ptr[static_cast<std::size_t>(u)]; p < x.user_ptr[static_cast<std::size_t>(u) + 1];
+         ++p) {
+      const auto i = static_cast<std::size_t>(p);
+      if (!std::binary_search(gone.begin(), gone.end(), key(u, x.items[i])))
+        kept.push_back({u, x.items[i], x.ratings[i], x.timestamps[i]});
+    }
+  }
+  Dataset out = d;  // catalog, recipes and the rest as they are
+  out.ratings =
+      Interactions::from_triples(std::move(kept), x.user_ids, d.catalog.size(), x.rating_min, x.rating_max);
+  out.splits.clear();  // they describe the full data
+  out.fingerprint = hash_combine(d.fingerprint, hash64(gone.data(), gone.size() * sizeof(std::uint64_t),
+                                                       0x68696465ULL));  // "hide"
+  return out;
 }
 
 std::vector<RatingTriple> concat(const std::vector<RatingTriple>& a, const std::vector<RatingTriple>& b) {

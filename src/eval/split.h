@@ -71,6 +71,11 @@ CsrMatrix dataset_matrix(const Dataset& dataset, double threshold, bool binary);
 // The same entries as to_matrix, valued by how many days each is older than its user's latest
 // entry (for recency decay); a repeated pair sums its ages.
 CsrMatrix to_age_matrix(const std::vector<RatingTriple>& rows, std::int32_t n_users, std::int32_t n_items);
+// The dataset without `hidden` (matched by user and movie): what a product built on it may know
+// when those rows are held out, e.g. a NightPlanner measured on a split's test rows. Users keep
+// their indices; the fingerprint changes with the hidden rows, so model caches keyed by it never
+// mix the two.
+Dataset hide_rows(const Dataset& dataset, const std::vector<RatingTriple>& hidden);
 // Concatenation (train + validation for the final refit).
 std::vector<RatingTriple> concat(const std::vector<RatingTriple>& a, const std::vector<RatingTriple>& b);
 

@@ -8,6 +8,10 @@
 
 namespace mn {
 
+double like_chance(int rank) {
+  return kLikeAtTop * std::pow(1.0 + static_cast<double>(rank) / kLikeRankScale, -kLikeDecay);
+}
+
 const std::vector<std::string>& group_aggregations() {
   static const std::vector<std::string> names = {"average", "least-misery", "most-pleasure", "fair"};
   return names;
@@ -82,28 +86,35 @@ GroupRanking aggregate_group(const GroupInput& input, const std::string& method,
     for (std::size_t t = 0; t < n; ++t) out.order.push_back(make_pick(pool[t], value[pool[t]]));
     return out;
   }
-  // fair: greedy with each person's deficit against fair_share of their solo utility.
-  std::vector<double> satisfied(people, 0.0);
+  // fair: greedy over each person's satisfaction, the chance that they like at least one pick.
+  // A pick adds, per person, weight * P(nothing liked so far) * like_chance(their rank); the weight
+  // is 1, plus a bonus while their satisfaction is below fair_share of what their own top picks
+  // would give them alone (the same for everyone: like_chance depends on the rank only).
+  std::vector<std::vector<double>> like(people, std::vector<double>(m, 0.0));
+  for (std::size_t p = 0; p < people; ++p) {
+    for (const std::size_t c : pool) like[p][c] = like_chance(rank[p][c]);
+  }
+  std::vector<double> unmet(people, 1.0);  // chance that nothing picked so far is liked
+  std::vector<double> weight(people, 1.0);
   std::vector<char> taken(m, 0);
-  double solo = 0;  // utility of a person's own top t picks (the same for everyone)
+  double solo_unmet = 1.0;
   for (std::size_t t = 0; t < n; ++t) {
-    solo += 1.0 / std::log2(2.0 + static_cast<double>(t));
-    std::vector<double> bonus(people, 0.0);
+    solo_unmet *= 1.0 - like_chance(static_cast<int>(t + 1));
+    const double solo = 1.0 - solo_unmet;
     for (std::size_t p = 0; p < people; ++p) {
-      bonus[p] = std::max(0.0, fair_share - satisfied[p] / solo) * static_cast<double>(people);
+      weight[p] = 1.0 + std::max(0.0, fair_share - (1.0 - unmet[p]) / solo) * static_cast<double>(people);
     }
     std::size_t best = m;
-    double best_value = -1e300, best_mean = 0;
+    double best_value = -1.0, best_mean = 0;
     for (const std::size_t c : pool) {
       if (taken[c]) continue;
-      double mean = 0, extra = 0;
+      double value = 0, mean = 0;
       for (std::size_t p = 0; p < people; ++p) {
+        value += weight[p] * unmet[p] * like[p][c];
         mean += utility[p][c];
-        extra += bonus[p] * utility[p][c];
       }
       mean /= static_cast<double>(people);
-      const double value = mean + extra;
-      if (value > best_value) {
+      if (value > best_value || (value == best_value && mean > best_mean)) {
         best_value = value;
         best = c;
         best_mean = mean;
@@ -111,7 +122,10 @@ GroupRanking aggregate_group(const GroupInput& input, const std::string& method,
     }
     if (best == m) break;
     taken[best] = 1;
-    for (std::size_t p = 0; p < people; ++p) satisfied[p] += utility[p][best];
+    for (std::size_t p = 0; p < people; ++p) unmet[p] *= 1.0 - like[p][best];
+    // The mean utility, never above the previous pick's: whatever ranks by score afterwards (MMR)
+    // keeps the fair order.
+    if (!out.order.empty()) best_mean = std::min(best_mean, out.order.back().score);
     out.order.push_back(make_pick(best, best_mean));
   }
   return out;

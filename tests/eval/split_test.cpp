@@ -79,6 +79,28 @@ TEST_F(SplitTest, HoldoutTakesACeilingFractionOfEachUsersPositives) {
   EXPECT_LT(same, static_cast<int>(s.test.size()) / 2);
 }
 
+TEST_F(SplitTest, HideRowsKeepsUsersAndCatalogButNotTheHeldOutRows) {
+  SplitOptions o;
+  o.protocol = "holdout";
+  const Split s = make_splits(*dataset_, o)[0];
+  const Dataset d = hide_rows(*dataset_, s.test);
+  EXPECT_EQ(d.ratings.nnz(), dataset_->ratings.nnz() - static_cast<std::int64_t>(s.test.size()));
+  EXPECT_EQ(d.ratings.user_ids, dataset_->ratings.user_ids);
+  EXPECT_EQ(d.catalog.size(), dataset_->catalog.size());
+  EXPECT_EQ(d.recipes.size(), dataset_->recipes.size());
+  const auto has = [](const Dataset& x, const RatingTriple& t) {
+    const auto items = x.ratings.user_items(t.user);
+    return std::find(items.begin(), items.end(), t.item) != items.end();
+  };
+  for (std::size_t i = 0; i < s.test.size(); i += 97) EXPECT_FALSE(has(d, s.test[i])) << i;
+  for (std::size_t i = 0; i < s.train.size(); i += 397) EXPECT_TRUE(has(d, s.train[i])) << i;
+  // The positives a planner fits on are exactly the split's training rows.
+  EXPECT_EQ(dataset_matrix(d, 4.0, true).nnz(), to_matrix(s.train, s.n_users, s.n_items, true).nnz());
+  // A cache keyed by the fingerprint tells the two apart, and finds the same hidden rows again.
+  EXPECT_NE(d.fingerprint, dataset_->fingerprint);
+  EXPECT_EQ(hide_rows(*dataset_, s.test).fingerprint, d.fingerprint);
+}
+
 TEST_F(SplitTest, KfoldPartitionsEveryRatingOnce) {
   SplitOptions o;
   o.protocol = "kfold";

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 
+#include "rank/mmr.h"
 #include "util/error.h"
 
 namespace mn {
@@ -76,6 +77,97 @@ TEST(GroupAggregation, FairKeepsTheMinorityAboveItsShare) {
   const double fair = least_served(aggregate_group(in, "fair", 0.7, k));
   EXPECT_GT(fair, avg + 0.05) << "fair " << fair << ", average " << avg;
   EXPECT_GE(fair, 0.65);
+}
+
+// n candidates; `agree` people rank them 0 best, the last person the other way round.
+GroupInput majority_and_outsider(int agree, int n = 100) {
+  GroupInput in;
+  std::vector<float> major(static_cast<std::size_t>(n)), minor(static_cast<std::size_t>(n));
+  for (int i = 0; i < n; ++i) {
+    in.candidates.push_back(i);
+    major[static_cast<std::size_t>(i)] = static_cast<float>(n - i);
+    minor[static_cast<std::size_t>(i)] = static_cast<float>(i);
+  }
+  in.scores.assign(static_cast<std::size_t>(agree), major);
+  in.scores.push_back(minor);
+  return in;
+}
+
+// A person's satisfaction in fair's terms: the chance of liking at least one of the first k picks.
+double satisfaction(const GroupRanking& r, std::size_t person, std::size_t k) {
+  double unmet = 1;
+  for (std::size_t t = 0; t < k && t < r.order.size(); ++t)
+    unmet *= 1 - like_chance(r.order[t].person_ranks[person]);
+  return 1 - unmet;
+}
+
+double solo_satisfaction(std::size_t k) {
+  double unmet = 1;
+  for (std::size_t t = 1; t <= k; ++t) unmet *= 1 - like_chance(static_cast<int>(t));
+  return 1 - unmet;
+}
+
+int own_top(const GroupRanking& r, std::size_t person, std::size_t k, int top) {
+  int n = 0;
+  for (std::size_t t = 0; t < k; ++t) n += r.order[t].person_ranks[person] <= top;
+  return n;
+}
+
+TEST(GroupAggregation, LikeChanceFallsWithRankAsMeasured) {
+  EXPECT_NEAR(like_chance(1), 0.28, 0.01);   // eval-night's holdout pairs: 0.29-0.31 at rank 1
+  EXPECT_NEAR(like_chance(15), 0.13, 0.01);  // 0.12-0.13 at ranks 11-20
+  EXPECT_LT(like_chance(200), 0.015);        // about 0.01 beyond 100
+  for (int r = 1; r < 500; ++r) EXPECT_GT(like_chance(r), like_chance(r + 1));
+}
+
+TEST(GroupAggregation, FairGivesTheOutsiderMoreThanAverageDoes) {
+  // Two people agree, the third wants the opposite: average hands the pair most of the list.
+  const GroupInput in = majority_and_outsider(2);
+  const std::size_t k = 10;
+  const GroupRanking avg = aggregate_group(in, "average", 0.5, k);
+  const GroupRanking fair = aggregate_group(in, "fair", 0.5, k);
+  EXPECT_GT(own_top(fair, 2, k, 10), own_top(avg, 2, k, 10));
+  EXPECT_GT(satisfaction(fair, 2, k), satisfaction(avg, 2, k) + 0.05);
+  EXPECT_GE(satisfaction(fair, 2, k), 0.75 * solo_satisfaction(k));
+  for (std::size_t p = 0; p < 2; ++p)
+    EXPECT_GE(own_top(fair, p, k, 10), 5) << p;  // the pair still gets theirs
+}
+
+TEST(GroupAggregation, FairKeepsEveryoneAboveTheShareOfTheirSoloSatisfaction) {
+  const GroupInput in = majority_and_outsider(4);
+  const std::size_t k = 10;
+  const GroupRanking avg = aggregate_group(in, "average", 0.7, k);
+  const GroupRanking fair = aggregate_group(in, "fair", 0.7, k);
+  EXPECT_LT(satisfaction(avg, 4, k), 0.7 * solo_satisfaction(k));  // average leaves the outsider out
+  for (std::size_t p = 0; p < 5; ++p) {
+    EXPECT_GE(satisfaction(fair, p, k), 0.7 * solo_satisfaction(k)) << p;
+  }
+}
+
+TEST(GroupAggregation, FairScoresNeverRiseSoThatMmrKeepsItsOrder) {
+  const GroupInput in = majority_and_outsider(2);
+  const GroupRanking fair = aggregate_group(in, "fair", 0.5, 50);
+  ASSERT_EQ(fair.order.size(), 50u);
+  std::vector<double> scores;
+  for (std::size_t t = 0; t < fair.order.size(); ++t) {
+    if (t > 0) {
+      EXPECT_LE(fair.order[t].score, fair.order[t - 1].score) << t;
+    }
+    scores.push_back(fair.order[t].score);
+  }
+  // MMR with lambda 1 (no diversity) takes the pool by score: fair's own order, not the mean's.
+  const std::size_t dim = 2;
+  std::vector<float> vectors(scores.size() * dim, 0.0f);
+  const MmrResult mmr = mmr_select(scores, vectors, dim, 10, 1.0);
+  for (std::size_t t = 0; t < 10; ++t) EXPECT_EQ(mmr.selected[t], t);
+}
+
+TEST(GroupAggregation, FairForOnePersonIsTheirOwnOrder) {
+  GroupInput in = disagreeing();
+  in.scores.resize(1);
+  const GroupRanking r = aggregate_group(in, "fair", 0.5, 11);
+  for (std::size_t t = 0; t < r.order.size(); ++t)
+    EXPECT_EQ(r.order[t].person_ranks[0], static_cast<int>(t + 1));
 }
 
 TEST(GroupAggregation, ExcludedCandidatesNeverComeBackAndMistakesAreErrors) {
