@@ -301,17 +301,11 @@ Dataset hide_rows(const Dataset& d, const std::vector<RatingTriple>& hidden) {
   for (const RatingTriple& t : hidden) gone.push_back(key(t.user, t.item));
   std::sort(gone.begin(), gone.end());
   gone.erase(std::unique(gone.begin(), gone.end()), gone.end());
+  std::vector<RatingTriple> kept = all_ratings(d);
+  std::erase_if(kept, [&](const RatingTriple& t) {
+    return std::binary_search(gone.begin(), gone.end(), key(t.user, t.item));
+  });
   const Interactions& x = d.ratings;
-  std::vector<RatingTriple> kept;
-  kept.reserve(static_cast<std::size_t>(x.nnz()));
-  for (std::int32_t u = 0; u < x.n_users(); ++u) {
-    for (auto p = x.user_ptr[static_cast<std::size_t>(u)]; p < x.user_ptr[static_cast<std::size_t>(u) + 1];
-         ++p) {
-      const auto i = static_cast<std::size_t>(p);
-      if (!std::binary_search(gone.begin(), gone.end(), key(u, x.items[i])))
-        kept.push_back({u, x.items[i], x.ratings[i], x.timestamps[i]});
-    }
-  }
   Dataset out = d;  // catalog, recipes and the rest as they are
   out.ratings =
       Interactions::from_triples(std::move(kept), x.user_ids, d.catalog.size(), x.rating_min, x.rating_max);
