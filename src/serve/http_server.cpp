@@ -232,7 +232,9 @@ void HttpServer::Impl::install_routes() {
     }
     return httplib::Server::HandlerResponse::Unhandled;
   });
-  s.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
+  // Counted just before the answer is written, not in the logger (which runs after it): a client
+  // that reads /metrics right after an answer then always finds that answer counted.
+  s.set_post_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
     std::optional<double> seconds;
     if (t_request_start) seconds = std::chrono::duration<double>(Clock::now() - *t_request_start).count();
     t_request_start.reset();
