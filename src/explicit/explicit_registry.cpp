@@ -69,9 +69,9 @@ ModelInfo svd_info() {
   info.params.push_back(xp::seed_spec("the initial factors and the rating order"));
   info.params.push_back(
       spec("schedule", ParamType::kChoice, "blocks", 0, 0,
-           "rating order: surprise (Surprise's own, one thread) or blocks (users and items in two "
-           "halves; the two diagonal blocks run at once, each in Surprise's order; the result does "
-           "not depend on the thread count)",
+           "rating order: surprise (Surprise's own and its initial draws, one thread) or blocks (users "
+           "and items in four groups balanced by ratings; the four disjoint blocks of a phase run at "
+           "once, each in Surprise's order; the result does not depend on the thread count)",
            {"blocks", "surprise"}));
   info.stochastic = true;
   info.test_settings = "n_factors=8,n_epochs=150,lr_all=0.02,reg_all=0.02";

@@ -4,8 +4,11 @@
 //   svdpp  SVD++: r = mu + b_u + b_i + q_i . (p_u + |I_u|^-1/2 sum_{j in I_u} y_j)
 //   nmf    non-negative factorisation by multiplicative updates (optionally biased by SGD)
 // SGD visits the ratings user by user in a seeded shuffled order, the same every epoch, as
-// Surprise visits a shuffled trainset. Factors are float32 (Surprise: float64); one thread, so a
-// seed gives one result.
+// Surprise visits a shuffled trainset. Factors are float32 (Surprise: float64); a seed gives one
+// result. svd's default schedule (blocks) splits users and items in four groups and runs the
+// disjoint blocks of a phase at once (up to four threads), each block in that order, with the
+// same result on any number of threads; its initial factors come from a vectorised normal
+// generator (schedule=surprise: Surprise's single order and init_normal's draws).
 //
 // SVD++ is Surprise's algorithm exactly, but not its cost: Surprise recomputes the implicit
 // feedback sum and updates every y_j of the user after each rating (O(|I_u|^2) per user and epoch).
