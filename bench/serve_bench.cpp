@@ -20,6 +20,7 @@
 #include <cstring>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <numeric>
 #include <random>
 #include <string>
 #include <thread>
@@ -108,6 +109,37 @@ std::vector<std::string> make_paths(const std::vector<std::int64_t>& users, cons
                     (mood.empty() ? "" : "&mood=" + mood) + "&k=10");
   }
   return paths;
+}
+
+// The planner alone, on this thread, no HTTP: where a request's time goes, stage by stage (the
+// stages of NightResult::stage_ms), over the same pairs of users as the HTTP runs.
+void plan_alone(const mn::NightPlanner& planner, const std::vector<std::int64_t>& users,
+                const std::string& mood, std::size_t n) {
+  std::mt19937_64 rng(42);
+  std::uniform_int_distribution<std::size_t> pick(0, users.size() - 1);
+  std::vector<std::pair<std::string, double>> total;
+  std::vector<double> took;
+  for (std::size_t i = 0; i < n; ++i) {
+    std::int64_t a = users[pick(rng)], b = users[pick(rng)];
+    while (b == a) b = users[pick(rng)];
+    mn::NightRequest request;
+    request.people.resize(2);
+    request.people[0].user_id = a;
+    request.people[1].user_id = b;
+    request.mood = mood;
+    const mn::NightResult r = planner.plan(request);
+    took.push_back(r.took_ms);
+    if (total.empty()) total.assign(r.stage_ms.size(), {"", 0.0});
+    for (std::size_t s = 0; s < r.stage_ms.size() && s < total.size(); ++s) {
+      total[s].first = r.stage_ms[s].first;
+      total[s].second += r.stage_ms[s].second;
+    }
+  }
+  std::sort(took.begin(), took.end());
+  std::printf("planner alone, 1 thread, %zu requests: mean %.2f ms, p50 %.2f ms\n ", n,
+              std::accumulate(took.begin(), took.end(), 0.0) / static_cast<double>(n), took[n / 2]);
+  for (const auto& [name, ms] : total) std::printf(" %s %.2f", name.c_str(), ms / static_cast<double>(n));
+  std::printf("  (ms per request)\n");
 }
 
 struct Stats {
@@ -273,6 +305,8 @@ int main(int argc, char** argv) try {
     const auto one = cli.Get(paths[0]);
     std::printf("one answer: %zu bytes\n", one ? one->body.size() : std::size_t{0});
   }
+
+  if (planner) plan_alone(*planner, users, args.mood, 500);
 
   std::printf("\n/recommend, two people%s%s, k=10\n", args.mood.empty() ? "" : ", mood ", args.mood.c_str());
   const std::vector<std::string> open(paths.begin(), paths.begin() + static_cast<std::ptrdiff_t>(total));

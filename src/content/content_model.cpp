@@ -150,6 +150,12 @@ void ContentModel::build_index() {
   o.kind = params_.get_choice("index") == "hnsw" ? IndexKind::kHnsw : IndexKind::kFlat;
   o.metric = IndexMetric::kInnerProduct;  // rows are already unit length (or zero)
   index_ = std::make_unique<VectorIndex>(VectorIndex::build(embeddings_.data(), n_items_, dim_, o));
+  make_half_copy();
+}
+
+void ContentModel::make_half_copy() {
+  embeddings_half_ =
+      HalfRows::from(embeddings_.data(), static_cast<std::size_t>(n_items_), static_cast<std::size_t>(dim_));
 }
 
 std::vector<float> ContentModel::profile(std::span<const std::int32_t> items,
@@ -173,14 +179,19 @@ void ContentModel::score_vector(std::span<const float> query, std::span<float> o
   score_vectors(query, out);
 }
 
-void ContentModel::score_vectors(std::span<const float> queries, std::span<float> out) const {
+void ContentModel::score_vectors(std::span<const float> queries, std::span<float> out,
+                                 Precision precision) const {
   const auto dim = static_cast<std::size_t>(dim_), n = static_cast<std::size_t>(n_items_);
   if (dim == 0 || queries.size() % dim != 0 || out.size() != queries.size() / dim * n) {
     throw Error(ErrorKind::kInvalidInput, "content: " + std::to_string(queries.size()) +
                                               " query floats and " + std::to_string(out.size()) +
                                               " scores do not fit dimension " + std::to_string(dim_));
   }
-  dot_rows(embeddings_.data(), n, dim, queries.data(), queries.size() / dim, out.data());
+  if (precision == Precision::kHalf && !embeddings_half_.empty()) {
+    embeddings_half_.dot(queries.data(), queries.size() / dim, out.data());
+  } else {
+    dot_rows(embeddings_.data(), n, dim, queries.data(), queries.size() / dim, out.data());
+  }
 }
 
 std::vector<float> ContentModel::user_profile(std::int32_t user) const {
@@ -239,6 +250,7 @@ void ContentModel::load(const std::filesystem::path& dir) {
     throw Error(ErrorKind::kInvalidInput,
                 (dir / "items.index").string() + ": does not match item_embeddings.npy");
   }
+  make_half_copy();
 }
 
 }  // namespace mn

@@ -5,7 +5,10 @@
 #include <cmath>
 #include <cstdio>
 #include <limits>
+#include <memory>
+#include <mutex>
 #include <numeric>
+#include <unordered_map>
 
 #include "cf/registry.h"
 #include "content/content_model.h"
@@ -153,6 +156,30 @@ struct NightPlanner::Impl {
   std::unique_ptr<SnackPairer> snacks;  // with the default snack options
   std::unique_ptr<EmbeddingCache> cache;
 
+  // Moods repeat from request to request: their expansion and vector, by the request's text.
+  struct Mood {
+    MoodExpansion expansion;
+    std::vector<float> vector;
+  };
+  static constexpr std::size_t kMoodsKept = 1024;
+  mutable std::mutex moods_lock;
+  mutable std::unordered_map<std::string, std::shared_ptr<const Mood>> moods;
+
+  std::shared_ptr<const Mood> mood(const std::string& text) const {
+    {
+      const std::lock_guard<std::mutex> lock(moods_lock);
+      const auto it = moods.find(text);
+      if (it != moods.end()) return it->second;
+    }
+    auto made = std::make_shared<Mood>();
+    made->expansion = expand_mood(text);
+    if (!text.empty()) made->vector = encode_mood(content().encoder(), text, made->expansion);
+    const std::lock_guard<std::mutex> lock(moods_lock);
+    if (moods.size() >= kMoodsKept) moods.clear();  // a bound, not an LRU: moods are few
+    moods.emplace(text, made);
+    return made;
+  }
+
   explicit Impl(const Dataset& d, const PlannerOptions& o)
       : dataset(d), options(o), titles(make_title_index(d)) {}
 
@@ -281,6 +308,13 @@ std::int32_t resolve(const TitleIndex& titles, const std::string& query) {
 
 NightResult NightPlanner::plan(const NightRequest& request) const {
   const auto t0 = std::chrono::steady_clock::now();
+  NightResult result;
+  auto stage_start = t0;
+  const auto stage_done = [&](const char* name) {
+    const auto now = std::chrono::steady_clock::now();
+    result.stage_ms.emplace_back(name, std::chrono::duration<double, std::milli>(now - stage_start).count());
+    stage_start = now;
+  };
   const Impl& m = *impl_;
   const Dataset& d = m.dataset;
   const NightOptions& o = request.options;
@@ -292,7 +326,6 @@ NightResult NightPlanner::plan(const NightRequest& request) const {
   if (request.k < 1 || request.k > 100)
     throw Error(ErrorKind::kInvalidInput, "k must be between 1 and 100, not " + std::to_string(request.k));
   const std::int32_t n_items = d.catalog.size();
-  NightResult result;
 
   // 1. Who is asking.
   std::vector<Resolved> people;
@@ -344,11 +377,11 @@ NightResult NightPlanner::plan(const NightRequest& request) const {
   }
 
   // The mood as a query vector.
-  const MoodExpansion mood = expand_mood(request.mood);
+  const std::shared_ptr<const Impl::Mood> mood_entry = m.mood(request.mood);
+  const MoodExpansion& mood = mood_entry->expansion;
   result.moods = mood.moods;
-  std::vector<float> mood_vector;
+  const std::vector<float>& mood_vector = mood_entry->vector;
   if (!request.mood.empty()) {
-    mood_vector = encode_mood(m.content().encoder(), request.mood, mood);
     if (mood_vector.empty()) {
       result.notes.push_back("mood \"" + request.mood +
                              "\" not understood; ranking without it (known moods: cozy, romantic, "
@@ -356,6 +389,7 @@ NightResult NightPlanner::plan(const NightRequest& request) const {
     }
   }
 
+  stage_done("people_and_mood");
   // 2. Each person's parts: ALS and ItemKNN one by one; every person's content profile, the mood and
   // the dislikes are scored together, in one pass over the item embeddings.
   const BlendModel& blend = *m.blend;
@@ -388,6 +422,7 @@ NightResult NightPlanner::plan(const NightRequest& request) const {
     queries.insert(queries.end(), profile.begin(), profile.end());
   }
   if (!mood_vector.empty()) queries.insert(queries.end(), mood_vector.begin(), mood_vector.end());
+  stage_done("parts");
   for (const Resolved& r : people) {
     for (const std::int32_t bad : r.dislikes) {
       const auto e = m.embedding(bad);
@@ -395,7 +430,7 @@ NightResult NightPlanner::plan(const NightRequest& request) const {
     }
   }
   std::vector<float> content_scores(queries.size() / dim * n);
-  m.content().score_vectors(queries, content_scores);
+  m.content().score_vectors(queries, content_scores, ContentModel::Precision::kHalf);
   std::size_t next_row = 0;
   const auto content_row = [&] {
     const auto row = content_scores.begin() + static_cast<std::ptrdiff_t>(next_row++ * n);
@@ -404,6 +439,7 @@ NightResult NightPlanner::plan(const NightRequest& request) const {
   for (auto& parts : person_parts) parts.content = content_row();
   const std::vector<float> mood_scores = mood_vector.empty() ? std::vector<float>{} : content_row();
 
+  stage_done("content");
   // Each list's head, best first: it gives the rrf ranks and stage 1's candidates.
   const auto depth = static_cast<std::size_t>(std::max(1000, 3 * o.candidates));
   struct Heads {
@@ -419,6 +455,7 @@ NightResult NightPlanner::plan(const NightRequest& request) const {
   }
   const std::vector<std::int32_t> mood_head = ranked_head(mood_scores, blocked, depth);
 
+  stage_done("heads");
   // Each person's scores: the blend of their parts and the mood, minus what they dislike.
   std::vector<std::vector<float>> person_scores(people.size(), std::vector<float>(n, 0.0f));
   for (std::size_t p = 0; p < people.size(); ++p) {
@@ -467,6 +504,7 @@ NightResult NightPlanner::plan(const NightRequest& request) const {
     }
   }
 
+  stage_done("fusion");
   // 1b. Candidates: the union of each person's top N from ALS, ItemKNN and content, and the mood's.
   std::vector<CandidateSource> sources;
   for (const Heads& h : heads) {
@@ -490,6 +528,7 @@ NightResult NightPlanner::plan(const NightRequest& request) const {
     it->second += pool.per_source[s];
   }
 
+  stage_done("candidates");
   // 3. The group.
   GroupInput group;
   group.candidates = candidates;
@@ -502,6 +541,7 @@ NightResult NightPlanner::plan(const NightRequest& request) const {
   const GroupRanking ranking =
       aggregate_group(group, o.aggregation, o.fair_share, std::max(request.k * 5, 50));
 
+  stage_done("group");
   // 4. Diversity over the aggregated pool.
   std::vector<float> pool_vectors;
   std::vector<std::vector<std::string>> pool_genres;
@@ -526,6 +566,7 @@ NightResult NightPlanner::plan(const NightRequest& request) const {
         pair_double_features(chosen, pool_vectors, dim, pool_genres, pool_runtimes, o.max_double_minutes);
   }
 
+  stage_done("diversity");
   // 5. Reasons, 6. snacks.
   std::vector<PersonHistory> histories;
   for (const auto& r : people) {
@@ -574,6 +615,7 @@ NightResult NightPlanner::plan(const NightRequest& request) const {
     }
     snacks = m.snacks->pair(vectors, n_snacks, mood_vector, mood.moods, o.max_snack_minutes);
   }
+  stage_done("snacks");
   for (std::size_t r = 0; r < chosen.size(); ++r) {
     const auto& pick = ranking.order[chosen[r]];
     NightPick out;
@@ -605,6 +647,7 @@ NightResult NightPlanner::plan(const NightRequest& request) const {
   if (o.snacks && (m.snacks == nullptr || m.snacks->size() == 0)) {
     result.notes.push_back("no snack recipes in the data (add the Food.com files to pair snacks)");
   }
+  stage_done("reasons");
   result.took_ms = seconds_since(t0) * 1000.0;
   return result;
 }
@@ -655,7 +698,12 @@ nlohmann::json NightPlanner::to_json(const NightResult& result) const {
                return by;
              }()}}},
           {"notes", result.notes},
-          {"took_ms", result.took_ms}};
+          {"took_ms", result.took_ms},
+          {"stages_ms", [&] {
+             nlohmann::json by = nlohmann::json::object();
+             for (const auto& [name, ms] : result.stage_ms) by[name] = ms;
+             return by;
+           }()}};
 }
 
 nlohmann::json NightPlanner::similar(const std::string& title, const std::string& mood_text, int k) const {

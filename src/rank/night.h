@@ -101,6 +101,7 @@ struct NightResult {
   std::vector<std::pair<std::string, std::size_t>> candidate_sources;  // items proposed, per source kind
   std::vector<std::string> notes;  // stated fallbacks, e.g. "mood words not understood: xyz"
   double took_ms = 0;
+  std::vector<std::pair<std::string, double>> stage_ms;  // where took_ms went, stage by stage
 };
 
 struct PlannerOptions {
@@ -120,7 +121,7 @@ class NightPlanner {
   NightResult plan(const NightRequest& request) const;
   // The API's JSON: {"items":[{"movie":{"id","title","year","genres"},"score","why":[…],
   // "per_user_rank":{name: rank},"snack":{"id","name","minutes","tags","score","summary"}}],
-  // "diversity":{…},"people":[…],"moods":[…],"notes":[…],"took_ms":…}
+  // "diversity":{…},"people":[…],"moods":[…],"notes":[…],"took_ms":…,"stages_ms":{stage: ms}}
   nlohmann::json to_json(const NightResult& result) const;
 
   // Title search for autocomplete: the n best matches.

@@ -4,6 +4,8 @@
 
 #include <cmath>
 #include <limits>
+#include <random>
+#include <vector>
 
 #include "rank/mmr.h"
 #include "util/error.h"
@@ -160,6 +162,75 @@ TEST(GroupAggregation, FairScoresNeverRiseSoThatMmrKeepsItsOrder) {
   std::vector<float> vectors(scores.size() * dim, 0.0f);
   const MmrResult mmr = mmr_select(scores, vectors, dim, 10, 1.0);
   for (std::size_t t = 0; t < 10; ++t) EXPECT_EQ(mmr.selected[t], t);
+}
+
+// fair's pick by a scan of every candidate, as the issue defines it: the largest value, then the
+// largest mean utility, then the first candidate. The threshold walk must give the same picks.
+std::vector<std::size_t> fair_by_scan(const GroupInput& in, double fair_share, std::size_t n) {
+  const std::size_t people = in.scores.size(), m = in.candidates.size();
+  std::vector<std::vector<int>> rank(people, std::vector<int>(m));
+  for (std::size_t p = 0; p < people; ++p) {
+    std::vector<std::size_t> order(m);
+    for (std::size_t c = 0; c < m; ++c) order[c] = c;
+    std::stable_sort(order.begin(), order.end(),
+                     [&](std::size_t a, std::size_t b) { return in.scores[p][a] > in.scores[p][b]; });
+    for (std::size_t r = 0; r < m; ++r) rank[p][order[r]] = static_cast<int>(r + 1);
+  }
+  std::vector<double> unmet(people, 1.0), weight(people, 1.0);
+  std::vector<char> taken(m, 0);
+  std::vector<std::size_t> picks;
+  double solo_unmet = 1.0;
+  for (std::size_t t = 0; t < std::min(n, m); ++t) {
+    solo_unmet *= 1.0 - like_chance(static_cast<int>(t + 1));
+    for (std::size_t p = 0; p < people; ++p)
+      weight[p] = 1.0 + std::max(0.0, fair_share - (1.0 - unmet[p]) / (1.0 - solo_unmet)) *
+                            static_cast<double>(people);
+    std::size_t best = m;
+    double best_value = -1, best_mean = 0;
+    for (std::size_t c = 0; c < m; ++c) {
+      if (taken[c]) continue;
+      double value = 0, mean = 0;
+      for (std::size_t p = 0; p < people; ++p) {
+        value += weight[p] * unmet[p] * like_chance(rank[p][c]);
+        mean += 1.0 / std::log2(1.0 + rank[p][c]);
+      }
+      mean /= static_cast<double>(people);
+      if (value > best_value || (value == best_value && mean > best_mean)) {
+        best = c;
+        best_value = value;
+        best_mean = mean;
+      }
+    }
+    taken[best] = 1;
+    for (std::size_t p = 0; p < people; ++p) unmet[p] *= 1.0 - like_chance(rank[p][best]);
+    picks.push_back(best);
+  }
+  return picks;
+}
+
+TEST(GroupAggregation, FairPicksWhatAScanOfEveryCandidatePicks) {
+  std::mt19937 rng(5);
+  for (int trial = 0; trial < 40; ++trial) {
+    const std::size_t people = 1 + static_cast<std::size_t>(trial % 4);
+    const std::size_t m = 20 + static_cast<std::size_t>(rng() % 400);
+    GroupInput in;
+    for (std::size_t c = 0; c < m; ++c) in.candidates.push_back(static_cast<std::int32_t>(c));
+    // Coarse scores (many ties) on odd trials, mirrored ranks (tied values) on every third.
+    for (std::size_t p = 0; p < people; ++p) {
+      std::vector<float> s(m);
+      for (std::size_t c = 0; c < m; ++c) {
+        s[c] = trial % 2 == 1 ? static_cast<float>(rng() % 7) : static_cast<float>(rng() % 100000) / 1000.0f;
+        if (trial % 3 == 0 && p == 1) s[c] = in.scores[0][m - 1 - c];
+      }
+      in.scores.push_back(std::move(s));
+    }
+    const double share = 0.25 * static_cast<double>(trial % 5);
+    const GroupRanking r = aggregate_group(in, "fair", share, 50);
+    const std::vector<std::size_t> want = fair_by_scan(in, share, 50);
+    ASSERT_EQ(r.order.size(), want.size()) << "trial " << trial;
+    for (std::size_t t = 0; t < want.size(); ++t)
+      ASSERT_EQ(r.order[t].candidate, want[t]) << "trial " << trial << ", pick " << t;
+  }
 }
 
 TEST(GroupAggregation, FairForOnePersonIsTheirOwnOrder) {
