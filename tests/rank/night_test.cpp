@@ -89,6 +89,18 @@ TEST_F(NightTest, TwoUsersAndAMoodGetTenMoviesWithReasonsAndSnacks) {
   EXPECT_EQ(j["candidates"]["total"].get<std::size_t>(), r.candidates);
   EXPECT_TRUE(j["items"][0]["movie"].contains("runtime"));
   EXPECT_TRUE(j["items"][0]["sources"].is_array());
+  // Where the time went: every stage once, in order, adding up to no more than the whole.
+  std::vector<std::string> stages;
+  double staged = 0;
+  for (const auto& [name, ms] : r.stage_ms) {
+    stages.push_back(name);
+    EXPECT_GE(ms, 0.0) << name;
+    staged += ms;
+  }
+  EXPECT_EQ(stages, (std::vector<std::string>{"people_and_mood", "parts", "content", "heads", "fusion",
+                                              "candidates", "group", "diversity", "snacks", "reasons"}));
+  EXPECT_LE(staged, r.took_ms + 1e-6);
+  EXPECT_EQ(j["stages_ms"].size(), stages.size());
 }
 
 TEST_F(NightTest, NewPeopleByTitleWithTyposAndDislikes) {
