@@ -5,6 +5,7 @@
 #include <bit>
 #include <cmath>
 #include <limits>
+#include <memory>
 #include <utility>
 
 #include "util/error.h"
@@ -21,45 +22,51 @@ std::vector<std::int32_t> ranked_head(std::span<const float> scores, const std::
   // One 64-bit key per eligible item, ascending in (score descending, item ascending): the high half
   // is the score's bits flipped into an order that unsigned comparison keeps, inverted; the low half
   // the item. Integer keys select and sort several times faster than (score, item) pairs.
-  std::vector<std::uint64_t> keys;
-  std::vector<float> values;
-  keys.reserve(scores.size());
-  values.reserve(scores.size());
+  // Written for every item and kept when eligible: no branch to mispredict on the blocked ones.
+  const std::size_t n = scores.size();
+  const auto keys = std::make_unique_for_overwrite<std::uint64_t[]>(n);
+  const auto values = std::make_unique_for_overwrite<float[]>(n);
+  const float floor = positive_only ? 0.0f : -std::numeric_limits<float>::infinity();
   float lo = std::numeric_limits<float>::infinity(), hi = -lo;
-  for (std::size_t i = 0; i < scores.size(); ++i) {
+  std::size_t count = 0;
+  for (std::size_t i = 0; i < n; ++i) {
     const float v = scores[i] + 0.0f;  // -0 becomes +0: the two compare equal
-    if (blocked[i] || !std::isfinite(v) || (positive_only && !(v > 0.0f))) continue;
+    // NaN fails both comparisons; infinities fail one.
+    const bool ok = !blocked[i] & (v > floor) & (v < std::numeric_limits<float>::infinity());
     const auto bits = std::bit_cast<std::uint32_t>(v);
-    const std::uint32_t ordered = (bits & 0x80000000u) != 0 ? ~bits : bits | 0x80000000u;
-    keys.push_back(static_cast<std::uint64_t>(~ordered) << 32 | static_cast<std::uint32_t>(i));
-    values.push_back(v);
-    lo = std::min(lo, v);
-    hi = std::max(hi, v);
+    const std::uint32_t ordered =
+        bits ^ (static_cast<std::uint32_t>(static_cast<std::int32_t>(bits) >> 31) | 0x80000000u);
+    keys[count] = static_cast<std::uint64_t>(~ordered) << 32 | static_cast<std::uint32_t>(i);
+    values[count] = v;
+    count += ok;
+    lo = ok ? std::min(lo, v) : lo;
+    hi = ok ? std::max(hi, v) : hi;
   }
-  const auto take = static_cast<std::ptrdiff_t>(std::min(depth, keys.size()));
-  auto selected = static_cast<std::ptrdiff_t>(keys.size());
-  if (take < selected && hi > lo) {
+  const auto take = static_cast<std::ptrdiff_t>(std::min(depth, count));
+  auto selected = static_cast<std::ptrdiff_t>(count);
+  const float scale = 1024.0f / (hi - lo);  // hi - lo can be 0 or tiny: then no histogram
+  if (take < selected && hi > lo && std::isfinite(scale)) {
     // A histogram of the values finds a bucket that the head ends in; the keys of that bucket and
     // the better ones (a little more than the head) move to the front. The bucket is monotone in
     // the value, so no item of the head is left behind.
     constexpr int kBuckets = 1024;
-    const float scale = static_cast<float>(kBuckets) / (hi - lo);
     const auto bucket = [&](float v) { return std::min(kBuckets - 1, static_cast<int>((hi - v) * scale)); };
-    std::array<std::int32_t, kBuckets> count{};
-    for (const float v : values) ++count[static_cast<std::size_t>(bucket(v))];
+    std::array<std::int32_t, kBuckets> histogram{};
+    for (std::size_t e = 0; e < count; ++e) ++histogram[static_cast<std::size_t>(bucket(values[e]))];
     int last = 0;
     for (std::ptrdiff_t sum = 0; last < kBuckets; ++last) {
-      sum += count[static_cast<std::size_t>(last)];
+      sum += histogram[static_cast<std::size_t>(last)];
       if (sum >= take) break;
     }
     std::size_t front = 0;
-    for (std::size_t e = 0; e < keys.size(); ++e) {
-      if (bucket(values[e]) <= last) keys[front++] = keys[e];
+    for (std::size_t e = 0; e < count; ++e) {
+      keys[front] = keys[e];
+      front += bucket(values[e]) <= last;
     }
     selected = static_cast<std::ptrdiff_t>(front);
   }
-  if (take < selected) std::nth_element(keys.begin(), keys.begin() + take, keys.begin() + selected);
-  std::sort(keys.begin(), keys.begin() + take);
+  if (take < selected) std::nth_element(keys.get(), keys.get() + take, keys.get() + selected);
+  std::sort(keys.get(), keys.get() + take);
   std::vector<std::int32_t> head(static_cast<std::size_t>(take));
   for (std::size_t r = 0; r < head.size(); ++r) head[r] = static_cast<std::int32_t>(keys[r] & 0xffffffffu);
   return head;
