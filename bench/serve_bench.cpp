@@ -119,6 +119,8 @@ void plan_alone(const mn::NightPlanner& planner, const std::vector<std::int64_t>
   std::uniform_int_distribution<std::size_t> pick(0, users.size() - 1);
   std::vector<std::pair<std::string, double>> total;
   std::vector<double> took;
+  double json_ms = 0;
+  std::size_t json_bytes = 0;
   for (std::size_t i = 0; i < n; ++i) {
     std::int64_t a = users[pick(rng)], b = users[pick(rng)];
     while (b == a) b = users[pick(rng)];
@@ -128,6 +130,10 @@ void plan_alone(const mn::NightPlanner& planner, const std::vector<std::int64_t>
     request.people[1].user_id = b;
     request.mood = mood;
     const mn::NightResult r = planner.plan(request);
+    const auto j0 = Clock::now();
+    const std::string body = planner.to_json(r).dump();
+    json_ms += std::chrono::duration<double, std::milli>(Clock::now() - j0).count();
+    json_bytes += body.size();
     took.push_back(r.took_ms);
     if (total.empty()) total.assign(r.stage_ms.size(), {"", 0.0});
     for (std::size_t s = 0; s < r.stage_ms.size() && s < total.size(); ++s) {
@@ -139,7 +145,8 @@ void plan_alone(const mn::NightPlanner& planner, const std::vector<std::int64_t>
   std::printf("planner alone, 1 thread, %zu requests: mean %.2f ms, p50 %.2f ms\n ", n,
               std::accumulate(took.begin(), took.end(), 0.0) / static_cast<double>(n), took[n / 2]);
   for (const auto& [name, ms] : total) std::printf(" %s %.2f", name.c_str(), ms / static_cast<double>(n));
-  std::printf("  (ms per request)\n");
+  std::printf("  (ms per request)\n  then the JSON answer: %.2f ms (%.0f bytes)\n",
+              json_ms / static_cast<double>(n), static_cast<double>(json_bytes) / static_cast<double>(n));
 }
 
 struct Stats {
