@@ -2,13 +2,13 @@
 
 #include <algorithm>
 #include <array>
-#include <bit>
 #include <cmath>
 #include <limits>
 #include <memory>
 #include <utility>
 
 #include "util/error.h"
+#include "util/sort_key.h"
 
 namespace mn {
 
@@ -19,10 +19,8 @@ std::vector<std::int32_t> ranked_head(std::span<const float> scores, const std::
     throw Error(ErrorKind::kInvalidInput, "a candidate list scores " + std::to_string(scores.size()) +
                                               " items, the catalog has " + std::to_string(blocked.size()));
   }
-  // One 64-bit key per eligible item, ascending in (score descending, item ascending): the high half
-  // is the score's bits flipped into an order that unsigned comparison keeps, inverted; the low half
-  // the item. Integer keys select and sort several times faster than (score, item) pairs.
-  // Written for every item and kept when eligible: no branch to mispredict on the blocked ones.
+  // One best_first_key per eligible item, written for every item and kept when eligible: no branch
+  // to mispredict on the blocked ones.
   const std::size_t n = scores.size();
   const auto keys = std::make_unique_for_overwrite<std::uint64_t[]>(n);
   const auto values = std::make_unique_for_overwrite<float[]>(n);
@@ -33,10 +31,7 @@ std::vector<std::int32_t> ranked_head(std::span<const float> scores, const std::
     const float v = scores[i] + 0.0f;  // -0 becomes +0: the two compare equal
     // NaN fails both comparisons; infinities fail one.
     const bool ok = !blocked[i] & (v > floor) & (v < std::numeric_limits<float>::infinity());
-    const auto bits = std::bit_cast<std::uint32_t>(v);
-    const std::uint32_t ordered =
-        bits ^ (static_cast<std::uint32_t>(static_cast<std::int32_t>(bits) >> 31) | 0x80000000u);
-    keys[count] = static_cast<std::uint64_t>(~ordered) << 32 | static_cast<std::uint32_t>(i);
+    keys[count] = best_first_key(v, static_cast<std::uint32_t>(i));
     values[count] = v;
     count += ok;
     lo = ok ? std::min(lo, v) : lo;
@@ -68,7 +63,7 @@ std::vector<std::int32_t> ranked_head(std::span<const float> scores, const std::
   if (take < selected) std::nth_element(keys.get(), keys.get() + take, keys.get() + selected);
   std::sort(keys.get(), keys.get() + take);
   std::vector<std::int32_t> head(static_cast<std::size_t>(take));
-  for (std::size_t r = 0; r < head.size(); ++r) head[r] = static_cast<std::int32_t>(keys[r] & 0xffffffffu);
+  for (std::size_t r = 0; r < head.size(); ++r) head[r] = static_cast<std::int32_t>(key_index(keys[r]));
   return head;
 }
 

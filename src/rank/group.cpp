@@ -1,13 +1,13 @@
 #include "rank/group.h"
 
 #include <algorithm>
-#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <limits>
 #include <numeric>
 
 #include "util/error.h"
+#include "util/sort_key.h"
 
 namespace mn {
 
@@ -68,19 +68,16 @@ GroupRanking aggregate_group(const GroupInput& input, const std::string& method,
   // by_rank[p][r]: the candidate at p's rank r + 1
   std::vector<std::vector<std::uint32_t>> by_rank(people, std::vector<std::uint32_t>(m));
   for (std::size_t p = 0; p < people; ++p) {
-    // Best score first, ties in candidate order (a stable sort): one 64-bit key per candidate, the
-    // score's bits in an order unsigned comparison keeps, inverted, above the candidate's index.
-    // NaN sorts last, like -infinity.
+    // Best score first, ties in candidate order (as a stable sort would); NaN sorts last, like
+    // -infinity.
     const auto& s = input.scores[p];
     for (std::size_t c = 0; c < m; ++c) {
-      const float v = std::isnan(s[c]) ? -std::numeric_limits<float>::infinity() : s[c] + 0.0f;
-      const auto bits = std::bit_cast<std::uint32_t>(v);
-      const std::uint32_t ordered = (bits & 0x80000000u) != 0 ? ~bits : bits | 0x80000000u;
-      order[c] = static_cast<std::uint64_t>(~ordered) << 32 | static_cast<std::uint32_t>(c);
+      const float v = std::isnan(s[c]) ? -std::numeric_limits<float>::infinity() : s[c];
+      order[c] = best_first_key(v, static_cast<std::uint32_t>(c));
     }
     std::sort(order.begin(), order.end());
     for (std::size_t r = 0; r < m; ++r) {
-      const auto c = static_cast<std::size_t>(order[r] & 0xffffffffu);
+      const std::size_t c = key_index(order[r]);
       by_rank[p][r] = static_cast<std::uint32_t>(c);
       rank[p][c] = static_cast<int>(r + 1);
       utility[p][c] = std::isfinite(s[c]) ? rank_utility(r) : 0.0;
