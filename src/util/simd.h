@@ -3,7 +3,8 @@
 // builds without -march). Results are deterministic per machine, not across instruction sets.
 #include <cstddef>
 
-#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__)
+// Not under ThreadSanitizer: the clones' resolvers run before its runtime is up and crash.
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__) && !defined(__SANITIZE_THREAD__)
 #define MN_SIMD_CLONES [[gnu::target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")]]
 #else
 #define MN_SIMD_CLONES
