@@ -39,12 +39,13 @@ std::vector<std::int32_t> ranked_head(std::span<const float> scores, const std::
   }
   const auto take = static_cast<std::ptrdiff_t>(std::min(depth, count));
   auto selected = static_cast<std::ptrdiff_t>(count);
-  const float scale = 1024.0f / (hi - lo);  // hi - lo can be 0 or tiny: then no histogram
+  // A histogram of the values finds a bucket that the head ends in; the keys of that bucket and
+  // the better ones (a little more than the head) move to the front. The bucket is monotone in
+  // the value, so no item of the head is left behind.
+  constexpr int kBuckets = 1024;
+  const float scale =
+      static_cast<float>(kBuckets) / (hi - lo);  // hi - lo can be 0 or tiny: then no histogram
   if (take < selected && hi > lo && std::isfinite(scale)) {
-    // A histogram of the values finds a bucket that the head ends in; the keys of that bucket and
-    // the better ones (a little more than the head) move to the front. The bucket is monotone in
-    // the value, so no item of the head is left behind.
-    constexpr int kBuckets = 1024;
     const auto bucket = [&](float v) { return std::min(kBuckets - 1, static_cast<int>((hi - v) * scale)); };
     std::array<std::int32_t, kBuckets> histogram{};
     for (std::size_t e = 0; e < count; ++e) ++histogram[static_cast<std::size_t>(bucket(values[e]))];
